@@ -1,0 +1,139 @@
+"""
+### reddit_sentiment — what Reddit says about stocks, every 30 minutes
+
+Each run processes one 30-minute data interval `[data_interval_start, data_interval_end)` and
+replaces exactly that interval's rows, so a retry, re-run or backfill is safe.
+A manual run with no logical date processes the last complete 30-minute window.
+
+| task | calls | writes |
+|---|---|---|
+| `extract` | `tickerpulse.stages.extract.run` | `raw/reddit/subreddit=…/dt=…/interval=….parquet` |
+| `validate` | `tickerpulse.stages.validate.run` (Great Expectations) | `validated/`, `quarantine/`, Data Docs, `tickerpulse.dq_results` |
+| `filter` | `tickerpulse.stages.filter.run` (bots, duplicates, tickers) | `filtered/`, `dropped/` |
+| `plan_batches` | `tickerpulse.stages.plan.run` (token-bounded batches → shards) | `batches/…/shard=NNN.parquet` |
+| `score` (mapped over shards) | `tickerpulse.stages.score.run` | `scores/…/shard=NNN.parquet` |
+| `prices` | `tickerpulse.stages.prices.run` | `tickerpulse.prices` |
+| `load` | `tickerpulse.stages.load.run` (one transaction) | `posts`, `post_sentiment`, `quarantine`, `dropped`, `pipeline_runs` |
+| `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m` (what Grafana reads) |
+
+**Params** (manual runs): `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `refresh_raw`.
+Sources, lake and warehouse come from the environment: see `.env.example` and the README.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
+
+DEFAULT_ARGS = {
+    "owner": "tickerpulse",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+}
+
+
+def _ctx() -> Any:
+    from tickerpulse.airflow_tasks import context_from_airflow
+
+    return context_from_airflow(get_current_context())  # type: ignore[arg-type]
+
+
+@dag(
+    dag_id="reddit_sentiment",
+    schedule=CronDataIntervalTimetable("*/30 * * * *", timezone="UTC"),
+    start_date=datetime(2024, 3, 4),
+    catchup=False,
+    max_active_runs=1,  # each interval dedupes against the 24 h loaded before it
+    default_args=DEFAULT_ARGS,
+    tags=["tickerpulse", "reddit", "sentiment"],
+    doc_md=__doc__,
+    params={
+        "subreddits": Param(
+            ["wallstreetbets", "stocks", "investing"],
+            type="array",
+            items={"type": "string", "pattern": "^[A-Za-z0-9_]{2,21}$"},
+            minItems=1,
+            description="Subreddits to read.",
+        ),
+        "post_limit": Param(
+            1000, type="integer", minimum=1, maximum=10000,
+            description="Newest items to read per subreddit.",
+        ),
+        "scorer": Param(
+            "offline", type="string", enum=["offline", "llm"],
+            description="offline: packaged lexicon, no network. llm: the llm_default connection.",
+        ),
+        "refresh_raw": Param(
+            False, type="boolean",
+            description="Fetch again even when the raw partition already exists.",
+        ),
+    },
+)
+def reddit_sentiment() -> None:
+    @task
+    def extract() -> dict[str, Any]:
+        from tickerpulse.stages import extract as stage
+
+        return stage.run(_ctx())
+
+    @task
+    def validate(extract_out: dict[str, Any]) -> dict[str, Any]:
+        from tickerpulse.stages import validate as stage
+
+        return stage.run(_ctx(), extract_out)
+
+    @task
+    def filter(validate_out: dict[str, Any]) -> dict[str, Any]:  # noqa: A001 - the stage's name
+        from tickerpulse.stages import filter as stage
+
+        return stage.run(_ctx(), validate_out)
+
+    @task
+    def plan_batches(filter_out: dict[str, Any]) -> list[dict[str, Any]]:
+        from tickerpulse.stages import plan as stage
+
+        return stage.run(_ctx(), filter_out)
+
+    @task(pool="llm", max_active_tis_per_dagrun=8)
+    def score(shard: dict[str, Any]) -> dict[str, Any]:
+        from tickerpulse.stages import score as stage
+
+        return stage.run(_ctx(), shard)
+
+    @task
+    def prices(filter_out: dict[str, Any]) -> dict[str, Any]:
+        from tickerpulse.stages import prices as stage
+
+        return stage.run(_ctx(), filter_out)
+
+    @task
+    def load(
+        validate_out: dict[str, Any],
+        filter_out: dict[str, Any],
+        score_outs: list[dict[str, Any]],
+        prices_out: dict[str, Any],
+    ) -> dict[str, Any]:
+        from tickerpulse.stages import load as stage
+
+        return stage.run(_ctx(), validate_out, filter_out, list(score_outs))
+
+    @task(outlets=[SENTIMENT_ASSET])
+    def aggregate(load_out: dict[str, Any]) -> dict[str, Any]:
+        from tickerpulse.stages import aggregate as stage
+
+        return stage.run(_ctx(), load_out)
+
+    validated = validate(extract())
+    filtered = filter(validated)
+    scores = score.expand(shard=plan_batches(filtered))
+    loaded = load(validated, filtered, scores, prices(filtered))
+    aggregate(loaded)
+
+
+reddit_sentiment()

@@ -1,0 +1,29 @@
+"""The thin adapter between Airflow's task context and the stage functions.
+
+It turns the run's data interval and params into a StageContext. Kept separate so the stages never
+import Airflow and the DAG file stays pure wiring.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tickerpulse.config import load_settings
+from tickerpulse.intervals import resolve_interval
+from tickerpulse.stages.context import RunParams, StageContext
+
+
+def context_from_airflow(context: dict[str, Any]) -> StageContext:
+    """The interval a run processes: its data interval, or the last complete window if it has none.
+
+    `dag_run.run_after` is when a manual run was triggered; it stands in for "now" so a retry of
+    that run processes the same window as its first try.
+    """
+    settings = load_settings()
+    dag_run = context.get("dag_run")
+    now = getattr(dag_run, "run_after", None) or datetime.now(UTC)
+    interval = resolve_interval(
+        context.get("data_interval_start"), context.get("data_interval_end"), now
+    )
+    return StageContext(interval, RunParams.from_params(dict(context["params"]), settings), settings)

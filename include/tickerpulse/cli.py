@@ -1,0 +1,291 @@
+"""The `tickerpulse` command line.
+
+Each subcommand is one `_add_<name>(subparsers)` function that declares its arguments and sets
+`handler`; adding a subcommand means writing one such function and listing it in SUBCOMMANDS.
+Handlers return the process exit code; a `UsageError` (bad input the user can fix) becomes a
+message on stderr and exit code 2, like argparse's own errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json-lines": "jsonl"}
+OUTPUT_HEADER = ("id", "sentiment", "label", "tickers")
+LLM_BATCH = 20
+
+
+class UsageError(Exception):
+    """Input the user can fix: a missing file, a bad extension, a missing column."""
+
+
+def _text_value(value: Any) -> str:
+    """Post text from a CSV cell or a JSON value; null and NaN mean no text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _read_csv(path: Path) -> Iterator[tuple[str, str]]:
+    csv.field_size_limit(sys.maxsize)
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("id", "text") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UsageError(f"{path}: missing column(s) {', '.join(missing)} (need id and text)")
+        for row in reader:
+            post_id = (row.get("id") or "").strip()
+            if not post_id:
+                raise UsageError(f"{path}: line {reader.line_num} has an empty id")
+            yield post_id, _text_value(row.get("text"))
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
+    with path.open("r", encoding="utf-8-sig") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{path}: line {line_no} is not JSON: {exc.msg}") from exc
+            if not isinstance(record, dict):
+                raise UsageError(f"{path}: line {line_no} is not a JSON object")
+            missing = [c for c in ("id", "text") if c not in record]
+            if missing:
+                raise UsageError(f"{path}: line {line_no} is missing {', '.join(missing)}")
+            post_id = _text_value(record["id"]).strip()
+            if not post_id:
+                raise UsageError(f"{path}: line {line_no} has an empty id")
+            yield post_id, _text_value(record["text"])
+
+
+def read_posts(path: Path) -> list[tuple[str, str]]:
+    """(id, text) pairs in file order, from CSV or JSON Lines by extension."""
+    fmt = INPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{path}: unsupported extension {path.suffix!r} (use {', '.join(INPUT_FORMATS)})"
+        )
+    try:
+        return list(_read_csv(path) if fmt == "csv" else _read_jsonl(path))
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path}: no such file") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except (OSError, csv.Error) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from exc
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise UsageError(f"--scorer llm needs the environment variable {name}")
+    return value
+
+
+def _llm_scores(posts: list[tuple[str, str]], tickers: list[list[str]]) -> list[tuple[float, str]]:
+    """Per-post score from the LLM: the mean over the post's tickers; unscored posts are 0.0."""
+    from tickerpulse.scoring.base import PostToScore
+    from tickerpulse.scoring.llm import LlmScorer  # type: ignore[import-not-found,unused-ignore]
+
+    scorer = LlmScorer(
+        _env("TICKERPULSE_LLM_BASE_URL"),
+        _env("TICKERPULSE_LLM_API_KEY"),
+        _env("TICKERPULSE_LLM_MODEL"),
+    )
+    by_post: dict[str, list[float]] = {}
+    unscored = 0
+    for start in range(0, len(posts), LLM_BATCH):
+        chunk = [
+            PostToScore(pid, text, tuple(tks))
+            for (pid, text), tks in zip(
+                posts[start : start + LLM_BATCH], tickers[start : start + LLM_BATCH], strict=True
+            )
+        ]
+        result = scorer.score_batch(chunk)
+        for s in result.scores:
+            by_post.setdefault(s.post_id, []).append(s.score)
+        unscored += len(result.unscored)
+    if unscored:
+        print(f"warning: {unscored} post(s) unscored by the LLM; written as 0.0", file=sys.stderr)
+    return [(sum(v) / len(v), "") if (v := by_post.get(pid)) else (0.0, "") for pid, _text in posts]
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from tickerpulse.scoring.base import label_for
+    from tickerpulse.symbols import load_symbols
+    from tickerpulse.tickers import TickerExtractor
+
+    posts = read_posts(Path(args.input))
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"{output}: directory {output.parent} does not exist")
+    try:
+        symbols = load_symbols(Path(args.symbols) if args.symbols else None)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot load the symbol list: {exc}") from exc
+    extractor = TickerExtractor(symbols)
+    tickers = [extractor.tickers(text) for _pid, text in posts]
+    if args.scorer == "llm":
+        scores = _llm_scores(posts, tickers)
+    else:
+        from tickerpulse.scoring.offline import OfflineScorer
+
+        scorer = OfflineScorer()
+        scores = [scorer.score_text(text) for _pid, text in posts]
+    try:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(OUTPUT_HEADER)
+            for (post_id, _text), (score, _why), tks in zip(posts, scores, tickers, strict=True):
+                value = round(max(-1.0, min(1.0, score)), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+                writer.writerow((post_id, f"{value:.4f}", label_for(value), ";".join(tks)))
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write: {exc}") from exc
+    print(f"scored {len(posts)} posts with {args.scorer} -> {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_score(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "score",
+        help="score the sentiment of texts in a CSV or JSON Lines file",
+        description="Read id,text rows (CSV or JSON Lines, by extension) and write "
+        "id,sentiment,label,tickers as CSV, one row per input row, in input order.",
+    )
+    p.add_argument("input", help="input file: .csv, .jsonl or .json-lines with columns id and text")
+    p.add_argument("--output", "-o", required=True, help="output CSV path")
+    p.add_argument("--scorer", choices=("offline", "llm"), default="offline")
+    p.add_argument(
+        "--symbols", help="symbol list CSV to extract tickers with (default: the packaged list)"
+    )
+    p.set_defaults(handler=_run_score)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    """Score a labelled dataset, print the metrics next to the baseline, report, store."""
+    import re
+    from datetime import UTC, datetime
+
+    from tickerpulse.evaluation.datasets import DatasetError
+    from tickerpulse.evaluation.report import comparison, summary
+    from tickerpulse.evaluation.runner import run_eval
+    from tickerpulse.evaluation.scorers import llm_connection_from_env
+
+    if args.prompt_version and args.scorer != "llm":
+        raise UsageError("--prompt-version only applies to --scorer llm")
+    connection = None
+    if args.scorer == "llm":
+        for name in ("BASE_URL", "API_KEY", "MODEL"):
+            _env(f"TICKERPULSE_LLM_{name}")
+        connection = llm_connection_from_env(dict(os.environ))
+    started_at = datetime.now(UTC)
+    settings = None
+    if args.report:
+        report = Path(args.report)
+    else:
+        from tickerpulse.config import load_settings
+
+        settings = load_settings()
+        stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(args.dataset).stem)
+        report = settings.home / "eval_reports" / f"{stem}-{args.scorer}-{stamp}.md"
+    if not report.parent.is_dir() and args.report:
+        raise UsageError(f"{report}: directory {report.parent} does not exist")
+    store = None
+    if not args.no_store:
+        from tickerpulse.config import load_settings
+
+        store = settings or load_settings()
+    try:
+        results = run_eval(
+            args.dataset,
+            args.scorer,
+            started_at=started_at,
+            prompt_version=args.prompt_version,
+            llm_connection=connection,
+            report_path=report,
+            baseline=None if args.no_baseline else "vader",
+            store=store,
+        )
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from exc
+    except (ValueError, FileNotFoundError) as exc:  # unknown prompt version, bad LLM settings
+        raise UsageError(str(exc)) from exc
+    for result in results:
+        print(summary(result))
+        print()
+    if len(results) > 1:
+        print(comparison(results))
+    if store is not None:
+        print(f"stored {len(results)} eval run(s) in tickerpulse.eval_runs", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_eval(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="measure a sentiment scorer on a labelled dataset",
+        description="Score a labelled dataset and print accuracy, macro-F1, the confusion matrix "
+        "and throughput (plus Pearson, Spearman and cosine when the gold is a score), next to "
+        "the generic VADER baseline measured in the same run. Misclassified examples, with the "
+        "scorer's reasoning, go to a report file; every run is stored in tickerpulse.eval_runs.",
+    )
+    p.add_argument(
+        "dataset",
+        help="Financial PhraseBank .txt (sentence@label, latin-1), or .csv / .jsonl with id, "
+        "text and label (positive|negative|neutral or bullish|bearish|neutral) or score in [-1, 1]",
+    )
+    p.add_argument("--scorer", choices=("offline", "llm", "vader"), default="offline")
+    p.add_argument("--prompt-version", help="prompt version for --scorer llm (default: v1)")
+    p.add_argument("--report", help="report path (default: $TICKERPULSE_HOME/eval_reports/...)")
+    p.add_argument("--no-store", action="store_true", help="do not store the run in the warehouse")
+    p.add_argument(
+        "--no-baseline", action="store_true", help="do not also measure generic VADER in this run"
+    )
+    p.set_defaults(handler=_run_eval)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_score,
+    _add_eval,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tickerpulse", description="Ticker Pulse: Reddit stock sentiment tools."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"tickerpulse {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Settings from the environment, read once per task.
+
+Everything the pipeline needs to know about where it runs comes from here, so the same code runs in
+`make demo` (local folder, embedded Postgres, replay sources, offline scorer) and in production
+(S3, a managed Postgres, praw, an LLM) with no code change. Airflow Variables are not read here:
+they would need a metadata-database lookup, and the DAG file must parse without one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLE_DIR = PACKAGE_DIR / "data" / "sample"
+DEFAULT_SUBREDDITS = ("wallstreetbets", "stocks", "investing")
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    lake_url: str
+    database_url: str | None
+    reddit_source: str
+    price_source: str
+    replay_dir: Path
+    scorer: str
+    subreddits: tuple[str, ...]
+    post_limit: int
+    author_salt: str
+    token_budget: int
+    max_items_per_batch: int
+    max_shards: int
+    llm_conn_id: str
+    reddit_conn_id: str
+    db_conn_id: str
+    sinks: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.home / "data_docs"
+
+
+def load_settings() -> Settings:
+    home = Path(os.environ.get("TICKERPULSE_HOME", str(PROJECT_ROOT / ".work"))).resolve()
+    lake_url = os.environ.get("TICKERPULSE_LAKE_URL") or (home / "lake").as_uri()
+    subs = os.environ.get("TICKERPULSE_SUBREDDITS", ",".join(DEFAULT_SUBREDDITS))
+    return Settings(
+        home=home,
+        lake_url=lake_url.rstrip("/"),
+        database_url=os.environ.get("DATABASE_URL") or None,
+        reddit_source=os.environ.get("TICKERPULSE_REDDIT_SOURCE", "replay"),
+        price_source=os.environ.get("TICKERPULSE_PRICE_SOURCE", "replay"),
+        replay_dir=Path(os.environ.get("TICKERPULSE_REPLAY_DIR", str(SAMPLE_DIR))),
+        scorer=os.environ.get("TICKERPULSE_SCORER", "offline"),
+        subreddits=tuple(s.strip() for s in subs.split(",") if s.strip()),
+        post_limit=int(os.environ.get("TICKERPULSE_POST_LIMIT", "1000")),
+        author_salt=os.environ.get("TICKERPULSE_AUTHOR_SALT", "tickerpulse-default-salt"),
+        token_budget=int(os.environ.get("TICKERPULSE_TOKEN_BUDGET", "6000")),
+        max_items_per_batch=int(os.environ.get("TICKERPULSE_MAX_ITEMS_PER_BATCH", "50")),
+        max_shards=int(os.environ.get("TICKERPULSE_MAX_SHARDS", "64")),
+        llm_conn_id=os.environ.get("TICKERPULSE_LLM_CONN_ID", "llm_default"),
+        reddit_conn_id=os.environ.get("TICKERPULSE_REDDIT_CONN_ID", "reddit_default"),
+        db_conn_id=os.environ.get("TICKERPULSE_DB_CONN_ID", "tickerpulse_db"),
+    )

@@ -1,0 +1,138 @@
+"""Exact and near-duplicate fingerprints of post text.
+
+Copy-paste spam and cross-posts inflate a ticker's mention count without adding a voice. Exact
+copies are caught by a hash of the normalised text; lightly edited copies by a 64-bit SimHash whose
+Hamming distance stays small when only a few words change. Short texts ("🚀🚀🚀", "GME!") are too
+short for SimHash to mean anything, so they get the sentinel fingerprint 0 and only ever match
+exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+
+import numpy as np
+
+MIN_NEAR_DUP_TOKENS = 5
+NO_SIMHASH = 0  # fingerprint of texts too short to compare approximately
+_MASK64 = (1 << 64) - 1
+
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_APOSTROPHES = str.maketrans("", "", "'’`")
+_DROP_CATEGORIES = ("P", "Sc", "Sk", "Sm", "C")  # punctuation, $, ^, +, controls; keep emoji
+
+
+class _StripTable(dict[int, int]):
+    """str.translate table over all of Unicode, filled lazily: punctuation and symbols other than
+    emoji become spaces. Hits are plain dict lookups in C, so this is fast after warm-up."""
+
+    def __missing__(self, code: int) -> int:
+        cat = unicodedata.category(chr(code))
+        value = 0x20 if cat.startswith(_DROP_CATEGORIES) else code
+        self[code] = value
+        return value
+
+
+_STRIP = _StripTable()
+
+
+def normalise(text: str) -> str:
+    """Compatibility-folded, casefolded, URLs and punctuation removed, whitespace collapsed.
+
+    NFKC folds the "fancy font" letters spammers use (𝐆𝐌𝐄) onto plain ones; emoji are kept because
+    they carry meaning here. Apostrophes are deleted rather than spaced so "don't" stays one word.
+    """
+    if not isinstance(text, str) or not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _URL_RE.sub(" ", text).translate(_APOSTROPHES).translate(_STRIP)
+    return " ".join(text.split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_hash(token: str) -> int:
+    digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def simhash64(text: str) -> int:
+    """SimHash over the words, as a signed int64 so it fits a Postgres bigint.
+
+    Words rather than 3-shingles: Reddit posts are short, and one edited word changes three
+    shingles of a 40-word post, which already moves the hash by 5-7 bits, past the usual k=3;
+    over words the same edit moves it by 1-3 bits while unrelated posts stay about 32 apart.
+    Word hashes come from blake2b, not Python's salted hash(), so fingerprints stored in the
+    warehouse stay comparable across processes and re-runs.
+    """
+    tokens = normalise(text).split()
+    if len(tokens) < MIN_NEAR_DUP_TOKENS:
+        return NO_SIMHASH
+    # big-endian bytes, so bit i of the fingerprint is the same on any machine
+    hashes = np.fromiter(map(_token_hash, tokens), dtype=">u8", count=len(tokens))
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - bits.shape[0]  # +1 per set bit, -1 per clear
+    value = int.from_bytes(np.packbits(votes > 0).tobytes(), "big")
+    if value == NO_SIMHASH:  # keep the sentinel for short texts only
+        value = 1
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & _MASK64).bit_count()
+
+
+def _bands(k: int) -> list[tuple[int, int]]:
+    """k+1 bit ranges covering 64 bits: two hashes within distance k agree exactly on at least one
+    of them (pigeonhole), so only hashes sharing a band value need comparing."""
+    n = k + 1
+    edges = [round(i * 64 / n) for i in range(n + 1)]
+    return [(lo, hi - lo) for lo, hi in zip(edges, edges[1:], strict=False)]
+
+
+class NearDuplicateIndex:
+    """Earlier SimHashes, bucketed by band, so a lookup touches a handful of candidates rather
+    than every post seen (200k posts per interval would be 4·10^10 comparisons pairwise)."""
+
+    def __init__(self, k: int = 3) -> None:
+        if not 0 <= k < 32:
+            raise ValueError("k must be in [0, 32)")
+        self.k = k
+        self._bands = _bands(k)
+        self._buckets: list[defaultdict[int, list[tuple[int, str, int]]]] = [
+            defaultdict(list) for _ in self._bands
+        ]
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return self._seq
+
+    def add(self, post_id: str, simhash: int) -> None:
+        if simhash == NO_SIMHASH:
+            return
+        h = simhash & _MASK64
+        for (lo, width), buckets in zip(self._bands, self._buckets, strict=True):
+            buckets[(h >> lo) & ((1 << width) - 1)].append((self._seq, post_id, h))
+        self._seq += 1
+
+    def find(self, simhash: int) -> str | None:
+        """The earliest added post within Hamming distance k, or None."""
+        if simhash == NO_SIMHASH:
+            return None
+        h = simhash & _MASK64
+        best: tuple[int, str] | None = None
+        for (lo, width), buckets in zip(self._bands, self._buckets, strict=True):
+            for seq, post_id, other in buckets.get((h >> lo) & ((1 << width) - 1), ()):
+                if best is not None and seq >= best[0]:
+                    break  # buckets are in insertion order; nothing earlier follows
+                if (h ^ other).bit_count() <= self.k:
+                    best = (seq, post_id)
+                    break
+        return None if best is None else best[1]

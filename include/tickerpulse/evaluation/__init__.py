@@ -1,0 +1,1 @@
+"""Measure a sentiment scorer on labelled data: readers, metrics, the report and the run store."""

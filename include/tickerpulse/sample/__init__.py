@@ -1,0 +1,1 @@
+"""The synthetic demo sample the project writes itself (see `generate`)."""

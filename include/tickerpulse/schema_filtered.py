@@ -1,0 +1,37 @@
+"""Arrow schemas of the filter stage's outputs (kept posts with their mentions, dropped posts)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from tickerpulse.schema import TS
+
+KEPT_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("subreddit", pa.string(), nullable=False),
+        pa.field("author_hash", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("body", pa.string()),
+        pa.field("text", pa.string(), nullable=False),  # what the scorer sees
+        pa.field("created_utc", TS, nullable=False),
+        pa.field("score", pa.int64()),
+        pa.field("num_comments", pa.int64()),
+        pa.field("parent_id", pa.string()),
+        pa.field("permalink", pa.string()),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("simhash", pa.int64(), nullable=False),
+        pa.field("tickers", pa.list_(pa.string()), nullable=False),
+        pa.field("mention_kinds", pa.list_(pa.string()), nullable=False),
+        pa.field("mention_weights", pa.list_(pa.float64()), nullable=False),
+    ]
+)
+
+DROPPED_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+    ]
+)

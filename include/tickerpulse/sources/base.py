@@ -1,0 +1,43 @@
+"""The interfaces that the extract and prices stages depend on.
+
+Live and replay implementations are interchangeable, so every stage can run with no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+import pandas as pd
+
+# A Reddit record is the `data` object of a Reddit API `t3` (post) or `t1` (comment) thing, as a
+# plain dict: id, name, subreddit, author, title, selftext (posts), body (comments), link_id and
+# parent_id (comments), created_utc, score, num_comments (posts), permalink, and where known
+# author_created_utc, author_link_karma, author_comment_karma. Values are as the source gave them:
+# parsing and typing happen later, so malformed records still reach the raw zone.
+RedditRecord = dict[str, Any]
+
+PRICE_COLUMNS = ["ticker", "bar_start", "open", "high", "low", "close", "volume"]
+
+
+class RedditSource(Protocol):
+    """Posts and comments created in `[start, end)` for one subreddit."""
+
+    name: str
+
+    def fetch(
+        self, subreddit: str, start: datetime, end: datetime, limit: int
+    ) -> list[RedditRecord]: ...
+
+
+class PriceSource(Protocol):
+    """30-minute OHLCV bars with `bar_start` in `[start, end)`.
+
+    Returns a DataFrame with PRICE_COLUMNS; `bar_start` is tz-aware UTC. Tickers the source does
+    not know are simply absent from the result.
+    """
+
+    name: str
+
+    def bars(self, tickers: Sequence[str], start: datetime, end: datetime) -> pd.DataFrame: ...

@@ -1,0 +1,67 @@
+"""What every stage needs to know about the run: the interval, the params, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tickerpulse.config import Settings, load_settings
+from tickerpulse.intervals import Interval
+from tickerpulse.lake import Lake
+
+SCORERS = ("offline", "llm")
+
+
+@dataclass(frozen=True)
+class RunParams:
+    subreddits: tuple[str, ...]
+    post_limit: int
+    scorer: str
+    refresh_raw: bool = False
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any] | None, settings: Settings) -> RunParams:
+        """Params from the UI win over the environment; empty values mean "use the default"."""
+        params = params or {}
+        subs = params.get("subreddits") or list(settings.subreddits)
+        if isinstance(subs, str):
+            subs = [s for s in subs.split(",")]
+        subreddits = tuple(sorted({s.strip() for s in subs if s and s.strip()}))
+        scorer = params.get("scorer") or settings.scorer
+        if scorer not in SCORERS:
+            raise ValueError(f"scorer must be one of {SCORERS}, got {scorer!r}")
+        limit = int(params.get("post_limit") or settings.post_limit)
+        if limit < 1:
+            raise ValueError(f"post_limit must be at least 1, got {limit}")
+        return cls(subreddits, limit, scorer, bool(params.get("refresh_raw", False)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subreddits": list(self.subreddits),
+            "post_limit": self.post_limit,
+            "scorer": self.scorer,
+            "refresh_raw": self.refresh_raw,
+        }
+
+
+@dataclass(frozen=True)
+class StageContext:
+    interval: Interval
+    params: RunParams
+    settings: Settings
+
+    @property
+    def lake(self) -> Lake:
+        return Lake(self.settings.lake_url)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"interval": self.interval.to_dict(), "params": self.params.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], settings: Settings | None = None) -> StageContext:
+        settings = settings or load_settings()
+        return cls(
+            Interval.from_dict(data["interval"]),
+            RunParams.from_params(data["params"], settings),
+            settings,
+        )

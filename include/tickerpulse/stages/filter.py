@@ -1,0 +1,149 @@
+"""Task `filter`: noise filters and ticker extraction.
+
+Order matters and is fixed, so that a re-run gives the same answer: rows are sorted by
+(created_utc, post_id); bots are removed first, then exact duplicates (SHA-256 of the normalised
+text), then near duplicates (SimHash), each against earlier rows of this interval and against posts
+loaded in the 24 hours before it. Every dropped row is written with its reason.
+
+Short texts ("🚀🚀🚀", "GME!") from *different* authors are independent voices, not spam, so an
+exact duplicate needs either the same author or a text of at least MIN_SPAM_WORDS words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from tickerpulse.bots import bot_reason
+from tickerpulse.dedupe import NearDuplicateIndex, content_hash, simhash64
+from tickerpulse.schema import RAW_POST_SCHEMA
+from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
+from tickerpulse.stages import paths
+from tickerpulse.stages.context import StageContext
+from tickerpulse.symbols import load_symbols
+from tickerpulse.tickers import TickerExtractor
+from tickerpulse.warehouse.db import connect
+from tickerpulse.warehouse.migrate import migrate
+from tickerpulse.warehouse.queries import query
+
+log = logging.getLogger(__name__)
+
+MIN_SPAM_WORDS = 6
+DEDUPE_WINDOW = timedelta(hours=24)
+NEAR_DUPLICATE_K = 3
+
+
+def author_hash(author: str | None, salt: str) -> str | None:
+    """Salted SHA-256, so authors can be counted and grouped without storing their names."""
+    if author is None:
+        return None
+    return hashlib.sha256(f"{salt}:{author}".encode()).hexdigest()[:32]
+
+
+def post_text(title: Any, body: Any) -> str:
+    parts = [p for p in (title, body) if isinstance(p, str) and p.strip()]
+    return "\n\n".join(parts)
+
+
+def _history(ctx: StageContext) -> tuple[dict[str, tuple[str, str | None]], list[tuple[str, int]]]:
+    """Content hashes and SimHashes of posts loaded in the 24 hours before this interval."""
+    migrate(ctx.settings)
+    params = {"since": ctx.interval.start - DEDUPE_WINDOW, "until": ctx.interval.start}
+    with connect(ctx.settings) as conn, conn.cursor() as cur:
+        cur.execute(query("recent_post_fingerprints"), params)
+        rows = cur.fetchall()
+    hashes = {h: (pid, a) for pid, h, _s, a in rows}
+    sims = [(pid, s) for pid, _h, s, _a in rows]
+    return hashes, sims
+
+
+def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
+    table = ctx.lake.read_table(validate_out["valid"], RAW_POST_SCHEMA)
+    rows = sorted(table.to_pylist(), key=lambda r: (r["created_utc"], r["id"]))
+    seen_hashes, history_sims = _history(ctx)
+    near = NearDuplicateIndex(k=NEAR_DUPLICATE_K)
+    for pid, sim in history_sims:
+        near.add(pid, sim)
+    extractor = TickerExtractor(load_symbols())
+    per_author = Counter(r["author"] for r in rows)
+    salt = ctx.settings.author_salt
+
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    for r in rows:
+        text = post_text(r["title"], r["body"])
+        a_hash = author_hash(r["author"], salt)
+        reason = bot_reason(
+            r["author"], r["author_created_utc"], r["author_karma"], per_author[r["author"]],
+            at=r["created_utc"],
+        )
+        if reason:
+            dropped.append({"post_id": r["id"], "reason": reason, "duplicate_of": None})
+            continue
+        c_hash = content_hash(text)
+        prior = seen_hashes.get(c_hash)
+        if prior is not None and (prior[1] == a_hash or len(text.split()) >= MIN_SPAM_WORDS):
+            dropped.append({"post_id": r["id"], "reason": "duplicate", "duplicate_of": prior[0]})
+            continue
+        sim = simhash64(text)
+        near_of = near.find(sim)
+        if near_of is not None:
+            dropped.append(
+                {"post_id": r["id"], "reason": "near_duplicate", "duplicate_of": near_of}
+            )
+            continue
+        seen_hashes.setdefault(c_hash, (r["id"], a_hash))
+        near.add(r["id"], sim)
+        mentions = extractor.extract(text)
+        kept.append(
+            {
+                "post_id": r["id"],
+                "kind": r["kind"],
+                "subreddit": r["subreddit"],
+                "author_hash": a_hash,
+                "title": r["title"],
+                "body": r["body"],
+                "text": text,
+                "created_utc": r["created_utc"],
+                "score": r["score"],
+                "num_comments": r["num_comments"],
+                "parent_id": r["parent_id"],
+                "permalink": r["permalink"],
+                "content_hash": c_hash,
+                "simhash": sim,
+                "tickers": [m.ticker for m in mentions],
+                "mention_kinds": [m.how for m in mentions],
+                "mention_weights": [float(m.weight) for m in mentions],
+            }
+        )
+    kept_url = ctx.lake.write_table(
+        paths.filtered(ctx.interval), pa.Table.from_pylist(kept, schema=KEPT_SCHEMA)
+    )
+    dropped_url = ctx.lake.write_table(
+        paths.dropped(ctx.interval), pa.Table.from_pylist(dropped, schema=DROPPED_SCHEMA)
+    )
+    reasons = Counter(d["reason"] for d in dropped)
+    duplicates = reasons["duplicate"] + reasons["near_duplicate"]
+    bots = sum(n for reason, n in reasons.items() if reason.startswith("bot:"))
+    with_tickers = sum(1 for k in kept if k["tickers"])
+    log.info(
+        "filter %s: in=%d kept=%d with_tickers=%d dropped=%s",
+        ctx.interval.key, len(rows), len(kept), with_tickers, dict(sorted(reasons.items())),
+    )
+    return {
+        **ctx.to_dict(),
+        "kept": kept_url,
+        "kept_count": len(kept),
+        "with_tickers": with_tickers,
+        "dropped": dropped_url,
+        "duplicates": duplicates,
+        "bots": bots,
+        "dropped_by_reason": dict(sorted(reasons.items())),
+        "tickers": sorted({t for k in kept for t in k["tickers"]}),
+    }

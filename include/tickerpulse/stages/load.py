@@ -1,0 +1,110 @@
+"""Task `load`: the interval's rows into Postgres, in one transaction.
+
+The interval's previous rows (posts and their sentiment, quarantine, dropped, run counts) are
+deleted and the new ones copied in, inside one transaction: readers see the old interval or the
+new one, never a mix, and a killed load leaves the old one. The counts row carries a CHECK that
+extracted = loaded + quarantined + duplicates + bots, so a run that lost a post cannot commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from tickerpulse.schema import QUARANTINE_SCHEMA, SCORE_SCHEMA
+from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
+from tickerpulse.scoring.cost import cost_usd
+from tickerpulse.stages.context import StageContext
+from tickerpulse.warehouse.copy import copy_rows
+from tickerpulse.warehouse.db import connect
+from tickerpulse.warehouse.migrate import migrate
+from tickerpulse.warehouse.queries import query
+
+log = logging.getLogger(__name__)
+
+POST_COLUMNS = [
+    "post_id", "kind", "subreddit", "author_hash", "title", "body", "created_utc", "score",
+    "num_comments", "parent_id", "permalink", "content_hash", "simhash", "tickers",
+    "interval_start",
+]
+SENTIMENT_COLUMNS = [
+    "post_id", "ticker", "scorer_version", "status", "score", "label", "reasoning", "scorer",
+    "model", "prompt_version", "unscored_reason", "tokens_in", "tokens_out", "mention_kind",
+    "mention_weight", "interval_start",
+]
+
+
+def run(
+    ctx: StageContext,
+    validate_out: dict[str, Any],
+    filter_out: dict[str, Any],
+    score_outs: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    lake, start = ctx.lake, ctx.interval.start
+    kept = lake.read_table(filter_out["kept"], KEPT_SCHEMA).to_pylist()
+    quarantine = lake.read_table(validate_out["quarantine"], QUARANTINE_SCHEMA).to_pylist()
+    dropped = lake.read_table(filter_out["dropped"], DROPPED_SCHEMA).to_pylist()
+    scores = [r for out in score_outs for r in lake.read_table(out["scores"], SCORE_SCHEMA).to_pylist()]
+
+    mention = {
+        (k["post_id"], t): (kind, w)
+        for k in kept
+        for t, kind, w in zip(k["tickers"], k["mention_kinds"], k["mention_weights"], strict=True)
+    }
+    for post in kept:
+        post["interval_start"] = start
+    for row in scores:
+        row["mention_kind"], row["mention_weight"] = mention[(row["post_id"], row["ticker"])]
+        row["interval_start"] = start
+    for row in quarantine:
+        row["interval_start"], row["record_id"] = start, row["id"]
+    for row in dropped:
+        row["interval_start"] = start
+
+    tokens_in = sum(int(o["tokens_in"]) for o in score_outs)
+    tokens_out = sum(int(o["tokens_out"]) for o in score_outs)
+    llm_calls = sum(int(o["llm_calls"]) for o in score_outs)
+    versions = sorted({o["scorer_version"] for o in score_outs if o.get("posts")})
+    counts = {
+        "interval_start": start,
+        "interval_end": ctx.interval.end,
+        "extracted": int(validate_out["extracted"]),
+        "quarantined": len(quarantine),
+        "duplicates": int(filter_out["duplicates"]),
+        "bots": int(filter_out["bots"]),
+        "loaded": len(kept),
+        "with_tickers": int(filter_out["with_tickers"]),
+        "scored": sum(1 for r in scores if r["status"] == "scored"),
+        "unscored": sum(1 for r in scores if r["status"] == "unscored"),
+        "llm_calls": llm_calls,
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+        "cost_usd": cost_usd(tokens_in, tokens_out) if llm_calls else 0.0,
+        "cache_hits": sum(int(o["cache_hits"]) for o in score_outs),
+        "scorer_version": ",".join(versions) or ctx.params.scorer,
+        "dq_docs_path": validate_out.get("docs_path"),
+    }
+    migrate(ctx.settings)
+    with connect(ctx.settings) as conn, conn.cursor() as cur:
+        params = {"interval_start": start}
+        cur.execute(query("load_delete_interval"), params)
+        cur.execute(query("load_create_staging"))
+        copy_rows(cur, "stage_posts", POST_COLUMNS, kept)
+        cur.execute(query("load_upsert_posts"))
+        copy_rows(cur, "tickerpulse.post_sentiment", SENTIMENT_COLUMNS, scores)
+        copy_rows(
+            cur, "tickerpulse.quarantine",
+            ["interval_start", "subreddit", "record_no", "record_id", "reason", "raw_json"],
+            quarantine,
+        )
+        copy_rows(cur, "tickerpulse.dropped",
+                  ["interval_start", "post_id", "reason", "duplicate_of"], dropped)
+        cur.execute(query("load_upsert_pipeline_run"), counts)
+    log.info(
+        "load %s: extracted=%d -> loaded=%d quarantined=%d duplicates=%d bots=%d; "
+        "sentiment rows=%d",
+        ctx.interval.key, counts["extracted"], counts["loaded"], counts["quarantined"],
+        counts["duplicates"], counts["bots"], len(scores),
+    )
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in counts.items()}

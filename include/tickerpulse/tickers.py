@@ -1,0 +1,168 @@
+"""Which tickers a post talks about.
+
+Reddit writes tickers three ways: cashtags ($GME), bare upper-case symbols (GME) and company names
+or nicknames (GameStop, "the mouse"). Cashtags and names are deliberate; a bare upper-case word is
+often just a word (ON, ALL, DD, YOLO) or an abbreviation, so it needs the symbol list, a stop-list,
+the symbol's ambiguity and, for ambiguous ones, a finance word nearby. Text written in capitals
+would otherwise make every capitalised word look like a ticker, so shouting only trusts the
+deliberate forms and unambiguous symbols.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from tickerpulse.symbols import WORD_RE, SymbolTable, canonical_symbol, normalise_word
+
+How = Literal["cashtag", "symbol", "alias"]
+
+# Words and abbreviations that Reddit writes in capitals and that are also (or may become) listed
+# symbols. A bare mention of these is never a ticker; a cashtag still is.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    A I AM AN AND ANY ARE AS AT BE BIG BUT BY CAN DO GO HAS HE HI IF IN IS IT ME MY NO NOT OF OH
+    OK ON ONE OR OUT SO THE TO UP US WE ALL NOW NEW FOR REAL LOVE FUN TOP VERY BEST GOOD RUN SEE
+    WELL PLAY OPEN CASH FREE KEY TRUE LIFE WORK HOME EVER NEXT BIT JUST LOW HIGH BIG EAT FAST
+    DD YOLO CEO CFO CTO COO EV IMO IMHO USA ATH ATL IPO ETF ETFS OTM ITM ATM FD FDS PM AM UK EU TV
+    LOL LMAO ROFL OMG WTF FYI BTW IIRC TLDR TL DR EDIT EOD EOW EOY YTD YOY QOQ AH PR ER EPS PE
+    IV DTE PT TA FA RH SEC FED GDP CPI PPI FOMC IRS LLC INC CORP USD EUR GBP JPY CAD BTC ETH NFT
+    WSB HODL FOMO MOON APE APES MOD MODS OP CC CSP RSI MACD EMA SMA VWAP NYSE AMEX IRA ROTH FDA
+    TOS FAQ PSA NSFW AI ML API CEO IQ USSR GAIN LOSS BUY SELL HOLD PUT PUTS CALL CALLS LONG SHORT
+    PUMP DUMP BEAR BULL RIP GUH FUD POS MOM DAD DOW SP ES NQ VIX Q OTC SPAC PDT DRS RRP QE LOI
+    """.split()
+)
+
+# Finance words near an ambiguous bare symbol that make it likely to mean the ticker.
+_CONTEXT_RE = re.compile(
+    r"(?i)\b(?:calls?|puts?|shares?|stocks?|ticker|price[sd]?|pt|bought|buy(?:ing)?|sold|"
+    r"sell(?:ing)?|short(?:ed|ing|s)?|long|earnings|options?|strike|position|dividends?|"
+    r"bagholder|holding|squeeze|chart|market ?cap|valuation|bullish|bearish|ipo)\b|%|\$\d"
+)
+_CONTEXT_CHARS = 60  # how far either side of a bare symbol to look for a finance word
+
+# $ followed by letters; $ followed by a digit is an amount of money, not a ticker.
+_CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
+# A whole upper-case word, not part of AT&T, pre-IPO or Amazon.COM; "GME's" still counts.
+_BARE_RE = re.compile(
+    r"(?<![\w$&.\-'’])([A-Z]{1,5}(?:\.[A-Z])?)(?![\w&])(?![\-.]\w)(?!['’](?![sS]\b)\w)"
+)
+_UPPER_RE = re.compile(r"[A-Z]")
+_LOWER_RE = re.compile(r"[a-z]")
+
+UNAMBIGUOUS = 0.9  # symbols at or above this count even in shouted text
+NEEDS_CONTEXT_BELOW = 0.5  # symbols below this need a finance word nearby
+
+
+@dataclass(frozen=True)
+class Mention:
+    ticker: str
+    how: How
+    weight: float  # 1.0 for cashtags and names; the symbol's ambiguity for bare symbols
+
+
+def is_shouting(text: str) -> bool:
+    """Most letters upper-case, over at least three words ("GME" alone is not shouting)."""
+    upper = len(_UPPER_RE.findall(text))
+    if upper <= len(_LOWER_RE.findall(text)):
+        return False
+    return len(WORD_RE.findall(text)) >= 3
+
+
+class TickerExtractor:
+    def __init__(self, symbols: SymbolTable) -> None:
+        self.symbols = symbols
+        self._alias_first_words = {k.split()[0] for k in symbols.aliases}
+
+    def extract(self, text: str) -> list[Mention]:
+        """One mention per ticker, in order of first appearance, with its strongest evidence.
+
+        A ticker seen several ways keeps the highest weight (a cashtag beats an ambiguous bare
+        symbol), so downstream weighting sees one row per (post, ticker).
+        """
+        if not isinstance(text, str) or not text:
+            return []
+        text = unicodedata.normalize("NFKC", text)
+        found: list[tuple[int, str, How, float]] = []
+        alias_spans = self._aliases(text, found)
+        self._cashtags(text, found)
+        self._bare_symbols(text, found, alias_spans)
+        found.sort(key=lambda f: f[0])
+        best: dict[str, Mention] = {}
+        for _pos, ticker, how, weight in found:
+            prior = best.get(ticker)
+            if prior is None or weight > prior.weight:
+                best[ticker] = Mention(ticker, how, weight)
+        order = list(dict.fromkeys(f[1] for f in found))
+        return [best[t] for t in order]
+
+    def tickers(self, text: str) -> list[str]:
+        return [m.ticker for m in self.extract(text)]
+
+    def _usable(self, raw: str) -> str | None:
+        symbol = self.symbols.get(raw)
+        if symbol is None or symbol.test_issue:
+            return None
+        return symbol.symbol
+
+    def _aliases(self, text: str, found: list[tuple[int, str, How, float]]) -> list[range]:
+        matches = list(WORD_RE.finditer(text))
+        words = [normalise_word(m.group()) for m in matches]
+        spans: list[range] = []
+        max_n = self.symbols.max_alias_words
+        i = 0
+        while i < len(words):
+            if words[i] not in self._alias_first_words:
+                i += 1
+                continue
+            for n in range(min(max_n, len(words) - i), 0, -1):
+                symbol = self.symbols.alias_symbol(" ".join(words[i : i + n]))
+                if symbol is not None and self._usable(symbol):
+                    start, end = matches[i].start(), matches[i + n - 1].end()
+                    found.append((start, symbol, "alias", 1.0))
+                    spans.append(range(start, end))
+                    i += n
+                    break
+            else:
+                i += 1
+        return spans
+
+    def _cashtags(self, text: str, found: list[tuple[int, str, How, float]]) -> None:
+        if "$" not in text:
+            return
+        for m in _CASHTAG_RE.finditer(text):
+            symbol = self._usable(m.group(1))
+            if symbol is not None:
+                found.append((m.start(), symbol, "cashtag", 1.0))
+
+    def _bare_symbols(
+        self, text: str, found: list[tuple[int, str, How, float]], alias_spans: list[range]
+    ) -> None:
+        shouting: bool | None = None
+        for m in _BARE_RE.finditer(text):
+            raw = m.group(1)
+            if canonical_symbol(raw) in STOP_WORDS:
+                continue
+            symbol = self.symbols.get(raw)
+            if symbol is None or symbol.test_issue:
+                continue
+            if any(m.start() in span for span in alias_spans):
+                continue
+            if shouting is None:
+                shouting = is_shouting(text)
+            if shouting:
+                if symbol.ambiguity < UNAMBIGUOUS:
+                    continue
+            elif (symbol.ambiguity < NEEDS_CONTEXT_BELOW or len(raw) == 1) and not _has_context(
+                text, m.start(), m.end()
+            ):
+                continue
+            found.append((m.start(), symbol.symbol, "symbol", symbol.ambiguity))
+
+
+def _has_context(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - _CONTEXT_CHARS) : start]
+    after = text[end : end + _CONTEXT_CHARS]
+    return bool(_CONTEXT_RE.search(before) or _CONTEXT_RE.search(after))

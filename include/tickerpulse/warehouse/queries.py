@@ -1,0 +1,22 @@
+"""Named SQL, kept in .sql files under sql/queries/ so it can be read, reviewed and tested as SQL.
+
+Post text reaches SQL only as parameters (psycopg2 `%(name)s` placeholders), never by formatting.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from tickerpulse.config import PROJECT_ROOT
+
+
+def sql_dir() -> Path:
+    return Path(os.environ.get("TICKERPULSE_SQL_DIR", str(PROJECT_ROOT / "sql")))
+
+
+@cache
+def query(name: str) -> str:
+    """The text of sql/queries/<name>.sql."""
+    return (sql_dir() / "queries" / f"{name}.sql").read_text(encoding="utf-8")

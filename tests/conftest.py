@@ -1,0 +1,120 @@
+"""Shared fixtures: an isolated Airflow home, a real PostgreSQL, a fresh warehouse per test.
+
+PostgreSQL is the machine's server on 127.0.0.1:5432 when one answers, else an embedded one
+(pgserver) started for the session, so the suite passes on a machine with nothing installed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Airflow reads its configuration at import time, so this must happen before any test imports it.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="tickerpulse-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ.setdefault("TICKERPULSE_HOME", str(_AIRFLOW_HOME / "work"))
+os.environ.setdefault("YF_DISABLE_CURL_CFFI", "1")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+def _try_connect(dsn: str) -> bool:
+    import psycopg2
+
+    try:
+        psycopg2.connect(dsn, connect_timeout=2).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A DSN with the right to create databases: the local server, else an embedded one."""
+    if os.environ.get("TICKERPULSE_TEST_EMBEDDED") != "1":
+        for user in ("postgres", "root"):
+            dsn = f"host=127.0.0.1 port=5432 dbname=postgres user={user}"
+            if _try_connect(dsn):
+                yield dsn
+                return
+    from tickerpulse.warehouse.embedded import embedded_dsn
+
+    yield embedded_dsn(tmp_path_factory.mktemp("pgdata"))
+
+
+@pytest.fixture
+def fresh_db(pg_admin_dsn: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = f"tp_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(pg_admin_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    dsn = _with_dbname(pg_admin_dsn, name)
+    try:
+        yield dsn
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+def _with_dbname(dsn: str, name: str) -> str:
+    if dsn.startswith("postgres"):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(dsn)
+        return urlunsplit(parts._replace(path=f"/{name}"))
+    pieces = [p for p in dsn.split() if not p.startswith("dbname=")]
+    return " ".join([*pieces, f"dbname={name}"])
+
+
+@pytest.fixture
+def pipeline_env(
+    fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Environment for one pipeline: fresh warehouse, a lake folder, replay sources, offline."""
+    env = {
+        "DATABASE_URL": fresh_db,
+        "TICKERPULSE_HOME": str(tmp_path / "home"),
+        "TICKERPULSE_LAKE_URL": (tmp_path / "lake").as_uri(),
+        "TICKERPULSE_REDDIT_SOURCE": "replay",
+        "TICKERPULSE_PRICE_SOURCE": "replay",
+        "TICKERPULSE_SCORER": "offline",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or a skip with the reason when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path} (tests that need real data skip without it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """A fresh Airflow metadata database (SQLite in the temp AIRFLOW_HOME), once per session."""
+    from airflow.utils.db import resetdb
+
+    resetdb(skip_init=False)
+    from airflow.models.pool import Pool
+
+    Pool.create_or_update_pool(name="llm", slots=4, description="LLM scoring", include_deferred=False)

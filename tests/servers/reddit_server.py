@@ -1,0 +1,163 @@
+"""A loopback server that speaks Reddit's OAuth API as praw uses it.
+
+Endpoints: `POST /api/v1/access_token` (client-credentials grant), `GET /r/<sub>/new` (a Listing
+of t3 things, newest first, with `limit` capped at 100, `after`/`before` paging and Reddit's
+1,000-item reach), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
+`more` stub when the post has more top-level comments than `limit`). Text fields are HTML-escaped
+unless `raw_json=1`, as Reddit does. Every API call needs the bearer token it handed out.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import html
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.servers import LoopbackServer, RecordedRequest, Reply
+
+TOKEN = "test-bearer-token"
+LISTING_REACH = 1000
+PAGE_MAX = 100
+TEXT_FIELDS = ("title", "selftext", "body")
+
+_NEW_PATH = re.compile(r"^/r/(?P<sub>[^/]+)/new/?$")
+_COMMENTS_PATH = re.compile(r"^/comments/(?P<id>[A-Za-z0-9_]+)(?:/[^/]*)?/?$")
+
+
+class RedditServer(LoopbackServer):
+    """Fed Reddit records (the `data` dicts of t3 posts and t1 comments) at construction."""
+
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]],
+        client_id: str = "test-client",
+        client_secret: str = "test-secret",
+    ) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.posts: list[dict[str, Any]] = []
+        self.comments: dict[str, list[dict[str, Any]]] = {}  # link_id -> comments
+        for record in records:
+            if str(record.get("name", "")).startswith("t1_"):
+                self.comments.setdefault(record["link_id"], []).append(record)
+            else:
+                self.posts.append(record)
+        self.posts.sort(key=lambda r: float(r["created_utc"]), reverse=True)
+
+    # -- dispatch -------------------------------------------------------------------------------
+    def handle(self, request: RecordedRequest) -> Reply:
+        if request.path == "/api/v1/access_token" and request.method == "POST":
+            return self._access_token(request)
+        if request.headers.get("authorization", "").lower() != f"bearer {TOKEN}":
+            return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        if match := _NEW_PATH.match(request.path):
+            return self._new(request, match["sub"])
+        if match := _COMMENTS_PATH.match(request.path):
+            return self._comments(request, match["id"])
+        return Reply.json({"message": "Not Found", "error": 404}, status=404)
+
+    def _access_token(self, request: RecordedRequest) -> Reply:
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        form = parse_qs(request.body.decode())
+        if request.headers.get("authorization") != f"Basic {expected}":
+            return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        if form.get("grant_type") != ["client_credentials"]:
+            return Reply.json({"error": "unsupported_grant_type"}, status=400)
+        return Reply.json(
+            {"access_token": TOKEN, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
+        )
+
+    def _new(self, request: RecordedRequest, subreddit: str) -> Reply:
+        posts = [p for p in self.posts if str(p["subreddit"]).lower() == subreddit.lower()]
+        posts = posts[:LISTING_REACH]
+        limit = max(1, min(int(request.param("limit") or 25), PAGE_MAX))
+        names = [p["name"] for p in posts]
+        after, before = request.param("after"), request.param("before")
+        if after:
+            begin = names.index(after) + 1 if after in names else len(names)
+            page = posts[begin : begin + limit]
+        elif before:
+            stop = names.index(before) if before in names else 0
+            page = posts[max(0, stop - limit) : stop]
+        else:
+            page = posts[:limit]
+        has_more = bool(page) and page[-1] is not posts[-1]
+        raw = request.param("raw_json") == "1"
+        return Reply.json(
+            _listing(
+                [_thing("t3", p, raw) for p in page],
+                after=page[-1]["name"] if has_more else None,
+                before=page[0]["name"] if page and page[0] is not posts[0] else None,
+            )
+        )
+
+    def _comments(self, request: RecordedRequest, post_id: str) -> Reply:
+        post = next((p for p in self.posts if p["id"] == post_id), None)
+        if post is None:
+            return Reply.json({"message": "Not Found", "error": 404}, status=404)
+        raw = request.param("raw_json") == "1"
+        limit = int(request.param("limit") or 200)
+        sort = request.param("sort") or "confidence"
+        top_level = [
+            c for c in self.comments.get(post["name"], []) if c["parent_id"] == post["name"]
+        ]
+        if sort == "new":
+            top_level.sort(key=lambda c: float(c["created_utc"]), reverse=True)
+        else:
+            top_level.sort(key=lambda c: int(c.get("score") or 0), reverse=True)
+        shown, hidden = top_level[:limit], top_level[limit:]
+        children = [self._comment_thing(c, 0, raw) for c in shown]
+        if hidden:
+            children.append(
+                {
+                    "kind": "more",
+                    "data": {
+                        "count": len(hidden),
+                        "name": "t1__",
+                        "id": "_",
+                        "parent_id": post["name"],
+                        "depth": 0,
+                        "children": [c["id"] for c in hidden],
+                    },
+                }
+            )
+        return Reply.json([_listing([_thing("t3", post, raw)]), _listing(children)])
+
+    def _comment_thing(self, comment: dict[str, Any], depth: int, raw: bool) -> dict[str, Any]:
+        replies = [
+            self._comment_thing(c, depth + 1, raw)
+            for c in self.comments.get(comment["link_id"], [])
+            if c["parent_id"] == comment["name"]
+        ]
+        data = {**comment, "depth": depth, "replies": _listing(replies) if replies else ""}
+        return _thing("t1", data, raw)
+
+
+def _thing(kind: str, data: dict[str, Any], raw_json: bool) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    if not raw_json:
+        for name in TEXT_FIELDS:
+            if isinstance(data.get(name), str):
+                data[name] = html.escape(data[name], quote=False)
+    return {"kind": kind, "data": data}
+
+
+def _listing(
+    children: list[dict[str, Any]], after: str | None = None, before: str | None = None
+) -> dict[str, Any]:
+    return {
+        "kind": "Listing",
+        "data": {
+            "after": after,
+            "before": before,
+            "dist": len(children),
+            "modhash": None,
+            "geo_filter": "",
+            "children": children,
+        },
+    }

@@ -1,0 +1,229 @@
+"""A loopback server that speaks Yahoo Finance's chart protocol as yfinance 1.7 uses it.
+
+yfinance hard-codes `https://*.yahoo.com` URLs, so tests reach this server through the
+`requests.Session` from `YahooServer.session()`, whose adapter rewrites any `*.yahoo.com` URL to
+the server and tells it, in `X-Yahoo-Host`, which host was meant. The server answers:
+- `fc.yahoo.com/` with a 404 that sets the `A3` cookie (as the real one does);
+- `/v1/test/getcrumb` with a crumb when the cookie is present;
+- `/v8/finance/chart/<TICKER>` with the real JSON shape: `chart.result[0]` with `meta`
+  (exchange time zone, trading periods), `timestamp`, `indicators.quote[0]` and, for daily
+  bars, `indicators.adjclose`; 404 with Yahoo's error JSON for unknown tickers;
+- quoteSummary / v7 quote / fundamentals timeseries, which yfinance tries for a ticker with no
+  time zone, with Yahoo's answers for an unknown symbol;
+- anything else (consent pages) with a plain 404.
+It is fed 15-minute bars, the granularity yfinance asks for when the caller wants 30 minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from tests.servers import LoopbackServer, RecordedRequest, Reply
+
+NEW_YORK = ZoneInfo("America/New_York")
+CRUMB = "tEsTcRuMb"
+COOKIE = "A3=d=AQABBtest&S=AQAAAtest"
+SESSION_OPEN, SESSION_CLOSE = time(9, 30), time(16, 0)
+VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
+NOT_FOUND = {
+    "chart": {
+        "result": None,
+        "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+    }
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    start: datetime  # tz-aware
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+
+
+def regular_session_bars(day: date, first_price: float, step: float = 0.1) -> list[Bar]:
+    """15-minute bars over one NYSE regular session, the price rising by `step` a bar."""
+    bars = []
+    moment = datetime.combine(day, SESSION_OPEN, NEW_YORK)
+    price = first_price
+    while moment.time() < SESSION_CLOSE:
+        bars.append(Bar(moment, price, price + 0.5, price - 0.5, price + step, 1000))
+        moment += timedelta(minutes=15)
+        price = round(price + step, 4)
+    return bars
+
+
+class YahooServer(LoopbackServer):
+    def __init__(self, bars: Mapping[str, Sequence[Bar]]) -> None:
+        super().__init__()
+        self.bars = {
+            ticker.upper(): sorted(rows, key=lambda b: b.start) for ticker, rows in bars.items()
+        }
+        self.fail_tickers: set[str] = set()  # chart requests for these get a 500
+
+    def session(self) -> requests.Session:
+        """A requests.Session that sends every *.yahoo.com request here."""
+        session = requests.Session()
+        adapter = _RedirectYahoo(self.port)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def chart_requests(self) -> list[RecordedRequest]:
+        return self.requests_to("/v8/finance/chart/")
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        host = request.headers.get("x-yahoo-host", "")
+        if host == "fc.yahoo.com":
+            return Reply(
+                status=404,
+                body=b"<html>Not Found</html>",
+                headers={
+                    "Content-Type": "text/html",
+                    "Set-Cookie": f"{COOKIE}; Expires=Wed, 01 Jan 2031 00:00:00 GMT; "
+                    "Path=/; Domain=.yahoo.com; Secure; HttpOnly; SameSite=None",
+                },
+            )
+        if request.path == "/v1/test/getcrumb":
+            if "A3=" not in request.headers.get("cookie", ""):
+                return Reply(status=403, body=b"", headers={"Content-Type": "text/plain"})
+            return Reply(body=CRUMB.encode(), headers={"Content-Type": "text/plain"})
+        if request.path.startswith("/v8/finance/chart/"):
+            return self._chart(request, request.path.rsplit("/", 1)[-1].upper())
+        # What yfinance asks when a ticker has no time zone: answered as Yahoo does for unknowns.
+        if request.path.startswith("/v10/finance/quoteSummary/"):
+            symbol = request.path.rsplit("/", 1)[-1]
+            error = {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}
+            return Reply.json({"quoteSummary": {"result": None, "error": error}}, status=404)
+        if request.path == "/v7/finance/quote":
+            return Reply.json({"quoteResponse": {"result": [], "error": None}})
+        if "/finance/timeseries/" in request.path:
+            return Reply.json({"timeseries": {"result": [], "error": None}})
+        return Reply(
+            status=404, body=b"<html>Not Found</html>", headers={"Content-Type": "text/html"}
+        )
+
+    def _chart(self, request: RecordedRequest, ticker: str) -> Reply:
+        if ticker in self.fail_tickers:
+            return Reply(status=500, body=b'{"finance":{"error":{"code":"Internal Server Error"}}}')
+        if ticker not in self.bars:
+            return Reply.json(NOT_FOUND, status=404)
+        interval = request.param("interval") or "1d"
+        now = datetime.now(UTC)
+        if request.param("period1") is not None:
+            lo = datetime.fromtimestamp(int(request.param("period1") or 0), UTC)
+            hi = datetime.fromtimestamp(int(request.param("period2") or 0), UTC)
+        else:  # range=1d: yfinance's time-zone probe
+            lo, hi = now - timedelta(days=1), now
+        rows = self.bars[ticker] if interval == "15m" else []
+        rows = [b for b in rows if lo <= b.start < hi]
+        result: dict[str, Any] = {
+            "meta": self._meta(ticker, interval, lo, hi, rows, now),
+            "indicators": {"quote": [{}]},
+        }
+        if rows:
+            result["timestamp"] = [int(b.start.timestamp()) for b in rows]
+            result["indicators"]["quote"] = [
+                {
+                    "open": [b.open for b in rows],
+                    "high": [b.high for b in rows],
+                    "low": [b.low for b in rows],
+                    "close": [b.close for b in rows],
+                    "volume": [b.volume for b in rows],
+                }
+            ]
+            if not interval.endswith(("m", "h")):
+                result["indicators"]["adjclose"] = [{"adjclose": [b.close for b in rows]}]
+        return Reply.json({"chart": {"result": [result], "error": None}})
+
+    def _meta(
+        self,
+        ticker: str,
+        interval: str,
+        lo: datetime,
+        hi: datetime,
+        rows: list[Bar],
+        now: datetime,
+    ) -> dict[str, Any]:
+        last = self.bars[ticker][-1] if self.bars[ticker] else None
+        offset = int((now.astimezone(NEW_YORK).utcoffset() or timedelta()).total_seconds())
+        meta: dict[str, Any] = {
+            "currency": "USD",
+            "symbol": ticker,
+            "exchangeName": "NMS",
+            "fullExchangeName": "NasdaqGS",
+            "instrumentType": "EQUITY",
+            "firstTradeDate": 345479400,
+            "regularMarketTime": int(last.start.timestamp()) if last else int(now.timestamp()),
+            "hasPrePostMarketData": True,
+            "gmtoffset": offset,
+            "timezone": now.astimezone(NEW_YORK).tzname(),
+            "exchangeTimezoneName": "America/New_York",
+            "regularMarketPrice": last.close if last else None,
+            "chartPreviousClose": rows[0].open if rows else None,
+            "priceHint": 2,
+            "currentTradingPeriod": {
+                name: _period(now.astimezone(NEW_YORK).date(), start, end)
+                for name, start, end in (
+                    ("pre", time(4, 0), SESSION_OPEN),
+                    ("regular", SESSION_OPEN, SESSION_CLOSE),
+                    ("post", SESSION_CLOSE, time(20, 0)),
+                )
+            },
+            "dataGranularity": interval,
+            "range": "",
+            "validRanges": VALID_RANGES,
+        }
+        if interval.endswith(("m", "h")):
+            day, last_day = lo.astimezone(NEW_YORK).date(), hi.astimezone(NEW_YORK).date()
+            periods = []
+            while day <= last_day:
+                if day.weekday() < 5:
+                    periods.append([_period(day, SESSION_OPEN, SESSION_CLOSE)])
+                day += timedelta(days=1)
+            meta["tradingPeriods"] = periods
+        return meta
+
+
+def _period(day: date, start: time, end: time) -> dict[str, Any]:
+    begin = datetime.combine(day, start, NEW_YORK)
+    offset = int((begin.utcoffset() or timedelta()).total_seconds())
+    return {
+        "timezone": begin.tzname(),
+        "start": int(begin.timestamp()),
+        "end": int(datetime.combine(day, end, NEW_YORK).timestamp()),
+        "gmtoffset": offset,
+    }
+
+
+class _RedirectYahoo(HTTPAdapter):
+    """Send *.yahoo.com requests to the loopback server, over plain HTTP."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self._port = port
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        parts = urlsplit(request.url or "")
+        host = parts.hostname or ""
+        if not (host == "yahoo.com" or host.endswith(".yahoo.com")):
+            raise requests.ConnectionError(f"test session refuses non-Yahoo URL {request.url}")
+        local = request.copy()
+        local.url = urlunsplit(
+            ("http", f"127.0.0.1:{self._port}", parts.path or "/", parts.query, "")
+        )
+        local.headers["X-Yahoo-Host"] = host
+        response = super().send(local, **kwargs)
+        response.url = request.url or ""
+        response.request = request
+        return response

@@ -1,0 +1,76 @@
+"""The record parser types what it can and never raises or loses a record."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tickerpulse.parse import parse_record
+from tickerpulse.schema import RAW_POST_SCHEMA
+
+GOOD_POST = {
+    "id": "abc123", "name": "t3_abc123", "subreddit": "wallstreetbets", "author": "u1",
+    "title": "GME 🚀", "selftext": "to the moon", "created_utc": 1709647200.0, "score": 12,
+    "num_comments": 3, "permalink": "/r/wallstreetbets/comments/abc123/x/",
+}
+
+
+def test_good_post_is_typed() -> None:
+    row = parse_record(GOOD_POST, 7, "wallstreetbets")
+    assert row["id"] == "t3_abc123" and row["kind"] == "post" and row["record_no"] == 7
+    assert row["created_utc"] == datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
+    assert row["parse_error"] is None
+    assert json.loads(row["raw_json"]) == GOOD_POST
+
+
+def test_comment_without_name_gets_t1_prefix() -> None:
+    rec = {"id": "c1", "body": "puts", "created_utc": 1709647200, "score": 1, "author": "x",
+           "parent_id": "t3_abc123"}
+    row = parse_record(rec, 0, "stocks")
+    assert (row["id"], row["kind"], row["body"]) == ("t1_c1", "comment", "puts")
+
+
+def test_malformed_fields_are_nulled_with_reasons() -> None:
+    rec = {**GOOD_POST, "score": "lots", "created_utc": "yesterday", "selftext": ["a", "b"]}
+    row = parse_record(rec, 0, "wallstreetbets")
+    assert row["score"] is None and row["created_utc"] is None and row["body"] is None
+    for reason in ("score is not an integer", "created_utc is not a timestamp", "selftext is list"):
+        assert reason in row["parse_error"]
+
+
+def test_missing_id_nul_bytes_and_lone_surrogates() -> None:
+    rec = {"title": "a\x00b", "selftext": "bad \ud800 surrogate", "created_utc": 1709647200}
+    row = parse_record(rec, 0, "stocks")
+    assert row["id"] is None and "id is missing" in row["parse_error"]
+    assert "\x00" not in row["raw_json"]
+    row["raw_json"].encode("utf-8")
+
+
+def test_non_object_and_unparseable_line() -> None:
+    assert "not an object" in parse_record([1, 2], 0, "s")["parse_error"]
+    row = parse_record({"_unparseable_line": "{oops", "subreddit": "s"}, 3, "s")
+    assert row["parse_error"] == "line is not valid JSON" and row["raw_json"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3),
+    max_leaves=8,
+)
+records = st.dictionaries(
+    st.sampled_from(list(GOOD_POST) + ["body", "parent_id", "author_created_utc", "junk"]),
+    json_values,
+) | json_values
+
+
+@settings(max_examples=2000, deadline=None)
+@given(records)
+def test_parser_never_raises_and_row_fits_schema(record: object) -> None:
+    import pyarrow as pa
+
+    row = parse_record(record, 0, "wallstreetbets")
+    pa.Table.from_pylist([row], schema=RAW_POST_SCHEMA)  # every value fits the fixed schema
+    assert row["raw_json"]
