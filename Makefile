@@ -15,7 +15,7 @@ export YF_DISABLE_CURL_CFFI := 1
 .PHONY: help install demo test lint typecheck lock check-lock airflow sample clean
 
 help:
-	@echo "make demo      run the reddit_sentiment DAG over 8 intervals of the sample, print a summary"
+	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
 	@echo "make test      run the test suite"
 	@echo "make airflow   start Airflow standalone on http://127.0.0.1:8080 with the DAGs loaded"
 	@echo "make lint      ruff + mypy"
@@ -44,9 +44,9 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
 demo: install $(AIRFLOW_HOME)/airflow.db
-	$(BIN)/python -m tickerpulse.demo
+	AIRFLOW__LOGGING__LOGGING_LEVEL=$${DEMO_LOG_LEVEL:-WARNING} $(BIN)/python -m tickerpulse.demo
 
-test: install check-lock
+test: install check-lock lint
 	$(BIN)/python -m pytest -q
 
 lint: install

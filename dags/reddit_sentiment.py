@@ -62,15 +62,21 @@ def _ctx() -> Any:
             description="Subreddits to read.",
         ),
         "post_limit": Param(
-            1000, type="integer", minimum=1, maximum=10000,
+            1000,
+            type="integer",
+            minimum=1,
+            maximum=10000,
             description="Newest items to read per subreddit.",
         ),
         "scorer": Param(
-            "offline", type="string", enum=["offline", "llm"],
+            "offline",
+            type="string",
+            enum=["offline", "llm"],
             description="offline: packaged lexicon, no network. llm: the llm_default connection.",
         ),
         "refresh_raw": Param(
-            False, type="boolean",
+            False,
+            type="boolean",
             description="Fetch again even when the raw partition already exists.",
         ),
     },
@@ -121,7 +127,9 @@ def reddit_sentiment() -> None:
     ) -> dict[str, Any]:
         from tickerpulse.stages import load as stage
 
-        return stage.run(_ctx(), validate_out, filter_out, list(score_outs))
+        # Index by length: iterating the lazy XCom sequence probes one past the end and logs a 404.
+        shards = [score_outs[i] for i in range(len(score_outs))]
+        return stage.run(_ctx(), validate_out, filter_out, shards)
 
     @task(outlets=[SENTIMENT_ASSET])
     def aggregate(load_out: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def sql(name: str) -> str:
 def override(field: str, **props: Any) -> Json:
     return {
         "matcher": {"id": "byName", "options": field},
-        "properties": [{"id": key.replace("__", "."), "value": value} for key, value in props.items()],
+        "properties": [
+            {"id": key.replace("__", "."), "value": value} for key, value in props.items()
+        ],
     }
 
 
@@ -103,8 +105,15 @@ def ticker_variable() -> Json:
     }
 
 
-def dashboard(uid: str, title: str, description: str, panels: list[Json], *, time_from: str,
-              variables: list[Json] | None = None) -> Json:
+def dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    panels: list[Json],
+    *,
+    time_from: str,
+    variables: list[Json] | None = None,
+) -> Json:
     for number, item in enumerate(panels, start=1):
         item["id"] = number
     return {
@@ -138,7 +147,11 @@ def dashboard(uid: str, title: str, description: str, panels: list[Json], *, tim
 
 # --- panels shared by more than one dashboard ----------------------------------------------------
 
-SENTIMENT_AXIS = {"custom.axisSoftMin": -1, "custom.axisSoftMax": 1, "custom.axisLabel": "sentiment"}
+SENTIMENT_AXIS = {
+    "custom.axisSoftMin": -1,
+    "custom.axisSoftMax": 1,
+    "custom.axisLabel": "sentiment",
+}
 
 
 def sentiment_price_panel(grid: tuple[int, int, int, int]) -> Json:
@@ -154,23 +167,41 @@ def sentiment_price_panel(grid: tuple[int, int, int, int]) -> Json:
         description="Time-decayed, weighted sentiment and the plain mean (left axis, -1..1) with "
         "the close (right axis). One point per 30 minutes up to 7 days, per UTC day beyond.",
         defaults={
-            "custom": {"drawStyle": "line", "lineWidth": 2, "showPoints": "auto",
-                       "spanNulls": False},
+            "custom": {
+                "drawStyle": "line",
+                "lineWidth": 2,
+                "showPoints": "auto",
+                "spanNulls": False,
+            },
             "decimals": 2,
         },
         overrides=[
             mean_axis,
-            override("weighted_mean", displayName="weighted sentiment",
-                     color={"mode": "fixed", "fixedColor": "blue"}),
-            override("raw_mean", displayName="raw mean",
-                     color={"mode": "fixed", "fixedColor": "purple"},
-                     custom__lineStyle={"fill": "dash", "dash": [10, 10]}),
-            override("price_close", displayName="close", custom__axisPlacement="right",
-                     custom__axisLabel="price", unit="currencyUSD",
-                     color={"mode": "fixed", "fixedColor": "green"}, custom__spanNulls=True),
+            override(
+                "weighted_mean",
+                displayName="weighted sentiment",
+                color={"mode": "fixed", "fixedColor": "blue"},
+            ),
+            override(
+                "raw_mean",
+                displayName="raw mean",
+                color={"mode": "fixed", "fixedColor": "purple"},
+                custom__lineStyle={"fill": "dash", "dash": [10, 10]},
+            ),
+            override(
+                "price_close",
+                displayName="close",
+                custom__axisPlacement="right",
+                custom__axisLabel="price",
+                unit="currencyUSD",
+                color={"mode": "fixed", "fixedColor": "green"},
+                custom__spanNulls=True,
+            ),
         ],
-        options={"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
-                 "tooltip": {"mode": "multi", "sort": "none"}},
+        options={
+            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+            "tooltip": {"mode": "multi", "sort": "none"},
+        },
     )
 
 
@@ -183,13 +214,19 @@ def mentions_panel(grid: tuple[int, int, int, int]) -> Json:
         description="Posts and comments mentioning the ticker per 30 minutes (per UTC day beyond "
         "7 days), and their distinct authors.",
         defaults={
-            "custom": {"drawStyle": "bars", "fillOpacity": 80, "lineWidth": 1, "barAlignment": -1,
-                       "showPoints": "never"},
+            "custom": {
+                "drawStyle": "bars",
+                "fillOpacity": 80,
+                "lineWidth": 1,
+                "barAlignment": -1,
+                "showPoints": "never",
+            },
             "decimals": 0,
             "min": 0,
         },
-        overrides=[override("unique_authors", displayName="unique authors",
-                            custom__fillOpacity=30)],
+        overrides=[
+            override("unique_authors", displayName="unique authors", custom__fillOpacity=30)
+        ],
     )
 
 
@@ -203,25 +240,52 @@ def leaderboard_panel(grid: tuple[int, int, int, int]) -> Json:
         "and their rank and mentions against the same range 24 hours earlier "
         "(rank change > 0: climbed).",
         overrides=[
-            override("rank_change", displayName="rank Δ 24h", decimals=0,
-                     custom__cellOptions={"type": "color-text"},
-                     thresholds={"mode": "absolute", "steps": [
-                         {"color": "red", "value": None}, {"color": "text", "value": 0},
-                         {"color": "green", "value": 1}]}),
+            override(
+                "rank_change",
+                displayName="rank Δ 24h",
+                decimals=0,
+                custom__cellOptions={"type": "color-text"},
+                thresholds={
+                    "mode": "absolute",
+                    "steps": [
+                        {"color": "red", "value": None},
+                        {"color": "text", "value": 0},
+                        {"color": "green", "value": 1},
+                    ],
+                },
+            ),
             override("mention_change", displayName="mentions Δ 24h"),
             override("mention_change_pct", displayName="mentions Δ %", unit="percent"),
-            override("ticker", links=link(
-                "Open ${__value.raw}", "/d/tickerpulse-ticker/ticker?var-ticker=${__value.raw}"
-                "&${__url_time_range}")),
-            override("tier", custom__cellOptions={"type": "color-text"}, mappings=[
-                {"type": "value", "options": {
-                    "strong_bullish": {"color": "dark-green", "index": 0},
-                    "bullish": {"color": "green", "index": 1},
-                    "neutral": {"color": "text", "index": 2},
-                    "bearish": {"color": "orange", "index": 3},
-                    "strong_bearish": {"color": "red", "index": 4}}}]),
-            override("confidence", unit="percentunit", min=0, max=1,
-                     custom__cellOptions={"type": "gauge", "mode": "basic"}),
+            override(
+                "ticker",
+                links=link(
+                    "Open ${__value.raw}",
+                    "/d/tickerpulse-ticker/ticker?var-ticker=${__value.raw}&${__url_time_range}",
+                ),
+            ),
+            override(
+                "tier",
+                custom__cellOptions={"type": "color-text"},
+                mappings=[
+                    {
+                        "type": "value",
+                        "options": {
+                            "strong_bullish": {"color": "dark-green", "index": 0},
+                            "bullish": {"color": "green", "index": 1},
+                            "neutral": {"color": "text", "index": 2},
+                            "bearish": {"color": "orange", "index": 3},
+                            "strong_bearish": {"color": "red", "index": 4},
+                        },
+                    }
+                ],
+            ),
+            override(
+                "confidence",
+                unit="percentunit",
+                min=0,
+                max=1,
+                custom__cellOptions={"type": "gauge", "mode": "basic"},
+            ),
         ],
         options={"showHeader": True, "cellHeight": "sm"},
     )
@@ -237,13 +301,24 @@ def freshness_panel(grid: tuple[int, int, int, int]) -> Json:
         "over 60 fires the stale-data alert.",
         defaults={
             "unit": "m",
-            "thresholds": {"mode": "absolute", "steps": [
-                {"color": "green", "value": None}, {"color": "orange", "value": 45},
-                {"color": "red", "value": 60}]},
+            "thresholds": {
+                "mode": "absolute",
+                "steps": [
+                    {"color": "green", "value": None},
+                    {"color": "orange", "value": 45},
+                    {"color": "red", "value": 60},
+                ],
+            },
         },
-        options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "/^minutes_behind$/",
-                                   "values": False},
-                 "colorMode": "background", "graphMode": "none"},
+        options={
+            "reduceOptions": {
+                "calcs": ["lastNotNull"],
+                "fields": "/^minutes_behind$/",
+                "values": False,
+            },
+            "colorMode": "background",
+            "graphMode": "none",
+        },
     )
 
 
@@ -256,23 +331,36 @@ def ticker_dashboard() -> Json:
         "Ticker Pulse \u2014 Ticker",
         "One ticker: what Reddit says, next to its price, and the posts behind the number.",
         [
-            panel("stat", "$ticker over the range", "ticker/summary", (0, 0, 24, 4),
-                  description="Mentions, weighted sentiment, its tier and confidence over the "
-                  "whole range.",
-                  options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "/.*/",
-                                             "values": True},
-                           "colorMode": "value", "graphMode": "none", "textMode": "value_and_name"}),
+            panel(
+                "stat",
+                "$ticker over the range",
+                "ticker/summary",
+                (0, 0, 24, 4),
+                description="Mentions, weighted sentiment, its tier and confidence over the "
+                "whole range.",
+                options={
+                    "reduceOptions": {"calcs": ["lastNotNull"], "fields": "/.*/", "values": True},
+                    "colorMode": "value",
+                    "graphMode": "none",
+                    "textMode": "value_and_name",
+                },
+            ),
             sentiment_price_panel((0, 4, 24, 10)),
             mentions_panel((0, 14, 24, 7)),
-            panel("table", "Top contributing posts: $ticker", "ticker/top_posts", (0, 21, 24, 10),
-                  description="The posts that weigh most in the ticker's sentiment in the range "
-                  "(|score| x ambiguity weight x upvote weight), with the scorer's reasoning.",
-                  overrides=[
-                      override("permalink", links=link("Open on Reddit", "${__value.raw}")),
-                      override("reasoning", custom__width=420),
-                      override("title", custom__width=320),
-                  ],
-                  options={"showHeader": True, "cellHeight": "sm"}),
+            panel(
+                "table",
+                "Top contributing posts: $ticker",
+                "ticker/top_posts",
+                (0, 21, 24, 10),
+                description="The posts that weigh most in the ticker's sentiment in the range "
+                "(|score| x ambiguity weight x upvote weight), with the scorer's reasoning.",
+                overrides=[
+                    override("permalink", links=link("Open on Reddit", "${__value.raw}")),
+                    override("reasoning", custom__width=420),
+                    override("title", custom__width=320),
+                ],
+                options={"showHeader": True, "cellHeight": "sm"},
+            ),
         ],
         time_from="now-2d",
         variables=[ticker_variable()],
@@ -286,11 +374,22 @@ def leaderboard_dashboard() -> Json:
         "The most discussed tickers of the range and how that changed in a day.",
         [
             leaderboard_panel((0, 0, 24, 16)),
-            panel("timeseries", "Mentions of the top 10", "leaderboard/mentions_top10",
-                  (0, 16, 24, 9),
-                  description="Per 30 minutes up to 2 days, per UTC day beyond.",
-                  defaults={"custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10,
-                                       "stacking": {"mode": "none"}}, "min": 0}),
+            panel(
+                "timeseries",
+                "Mentions of the top 10",
+                "leaderboard/mentions_top10",
+                (0, 16, 24, 9),
+                description="Per 30 minutes up to 2 days, per UTC day beyond.",
+                defaults={
+                    "custom": {
+                        "drawStyle": "line",
+                        "lineWidth": 1,
+                        "fillOpacity": 10,
+                        "stacking": {"mode": "none"},
+                    },
+                    "min": 0,
+                },
+            ),
         ],
         time_from="now-24h",
     )
@@ -313,24 +412,60 @@ def data_quality_dashboard() -> Json:
         "warehouse is.",
         [
             freshness_panel((0, 0, 8, 6)),
-            panel("timeseries", "Expectation pass rate per run", "data_quality/pass_rate",
-                  (8, 0, 16, 6), interval=MIN_INTERVAL,
-                  defaults={"unit": "percent", "min": 0, "max": 100,
-                            "custom": {"drawStyle": "line", "lineWidth": 2}}),
-            panel("timeseries", "Quarantined records by reason", "data_quality/quarantine_by_reason",
-                  (0, 6, 16, 8), interval=MIN_INTERVAL,
-                  defaults={"custom": {"drawStyle": "bars", "fillOpacity": 80,
-                                       "stacking": {"mode": "normal"}}, "min": 0, "decimals": 0}),
-            panel("bargauge", "Quarantined in the range, by reason",
-                  "data_quality/quarantine_totals", (16, 6, 8, 8),
-                  options={"orientation": "horizontal", "displayMode": "basic",
-                           "reduceOptions": {"calcs": ["lastNotNull"], "fields": "",
-                                             "values": True}}),
-            panel("table", "Validation runs and their Data Docs", "data_quality/runs",
-                  (0, 14, 24, 10),
-                  overrides=[override("docs_path", displayName="Data Docs",
-                                      links=link("Open Data Docs", "${docs_base}${__value.raw}"))],
-                  options={"showHeader": True, "cellHeight": "sm"}),
+            panel(
+                "timeseries",
+                "Expectation pass rate per run",
+                "data_quality/pass_rate",
+                (8, 0, 16, 6),
+                interval=MIN_INTERVAL,
+                defaults={
+                    "unit": "percent",
+                    "min": 0,
+                    "max": 100,
+                    "custom": {"drawStyle": "line", "lineWidth": 2},
+                },
+            ),
+            panel(
+                "timeseries",
+                "Quarantined records by reason",
+                "data_quality/quarantine_by_reason",
+                (0, 6, 16, 8),
+                interval=MIN_INTERVAL,
+                defaults={
+                    "custom": {
+                        "drawStyle": "bars",
+                        "fillOpacity": 80,
+                        "stacking": {"mode": "normal"},
+                    },
+                    "min": 0,
+                    "decimals": 0,
+                },
+            ),
+            panel(
+                "bargauge",
+                "Quarantined in the range, by reason",
+                "data_quality/quarantine_totals",
+                (16, 6, 8, 8),
+                options={
+                    "orientation": "horizontal",
+                    "displayMode": "basic",
+                    "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": True},
+                },
+            ),
+            panel(
+                "table",
+                "Validation runs and their Data Docs",
+                "data_quality/runs",
+                (0, 14, 24, 10),
+                overrides=[
+                    override(
+                        "docs_path",
+                        displayName="Data Docs",
+                        links=link("Open Data Docs", "${docs_base}${__value.raw}"),
+                    )
+                ],
+                options={"showHeader": True, "cellHeight": "sm"},
+            ),
         ],
         time_from="now-2d",
         variables=[docs_base],
@@ -344,36 +479,77 @@ def pipeline_dashboard() -> Json:
         "Ticker Pulse \u2014 Pipeline and cost",
         "Posts through each stage, LLM usage and cost, the scoring cache, task durations.",
         [
-            panel("stat", "In the range", "pipeline/totals", (0, 0, 24, 4),
-                  overrides=[override("cost_usd", unit="currencyUSD", decimals=4),
-                             override("cache_hit_pct", unit="percent")],
-                  options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "/.*/",
-                                             "values": True},
-                           "colorMode": "none", "graphMode": "none", "textMode": "value_and_name"}),
-            panel("timeseries", "Posts per stage", "pipeline/posts_per_stage", (0, 4, 24, 9),
-                  interval=MIN_INTERVAL,
-                  description="extracted = loaded + quarantined + duplicates + bots, per run.",
-                  defaults={"custom": {"drawStyle": "line", "lineWidth": 1}, "min": 0}),
-            panel("timeseries", "LLM calls and tokens", "pipeline/llm_usage", (0, 13, 12, 8),
-                  interval=MIN_INTERVAL, defaults=bars,
-                  overrides=[override("tokens_in", custom__axisPlacement="right",
-                                      custom__drawStyle="line"),
-                             override("tokens_out", custom__axisPlacement="right",
-                                      custom__drawStyle="line")]),
-            panel("timeseries", "Cost", "pipeline/cost", (12, 13, 6, 8), interval=MIN_INTERVAL,
-                  defaults={**bars, "unit": "currencyUSD", "decimals": 4}),
-            panel("timeseries", "Cache hit rate", "pipeline/cache_hit_rate", (18, 13, 6, 8),
-                  interval=MIN_INTERVAL,
-                  description="Share of posts with tickers whose score came from the cache.",
-                  defaults={"unit": "percent", "min": 0, "max": 100}),
-            panel("timeseries", "Task durations", "pipeline/task_durations", (0, 21, 14, 9),
-                  interval=MIN_INTERVAL,
-                  description="Mean seconds per task try, from task_runs (an Airflow listener).",
-                  defaults={"unit": "s", "min": 0}),
-            panel("table", "Task durations in the range", "pipeline/task_duration_table",
-                  (14, 21, 10, 9), overrides=[override(c, unit="s")
-                                              for c in ("p50_s", "p95_s", "max_s")],
-                  options={"showHeader": True, "cellHeight": "sm"}),
+            panel(
+                "stat",
+                "In the range",
+                "pipeline/totals",
+                (0, 0, 24, 4),
+                overrides=[
+                    override("cost_usd", unit="currencyUSD", decimals=4),
+                    override("cache_hit_pct", unit="percent"),
+                ],
+                options={
+                    "reduceOptions": {"calcs": ["lastNotNull"], "fields": "/.*/", "values": True},
+                    "colorMode": "none",
+                    "graphMode": "none",
+                    "textMode": "value_and_name",
+                },
+            ),
+            panel(
+                "timeseries",
+                "Posts per stage",
+                "pipeline/posts_per_stage",
+                (0, 4, 24, 9),
+                interval=MIN_INTERVAL,
+                description="extracted = loaded + quarantined + duplicates + bots, per run.",
+                defaults={"custom": {"drawStyle": "line", "lineWidth": 1}, "min": 0},
+            ),
+            panel(
+                "timeseries",
+                "LLM calls and tokens",
+                "pipeline/llm_usage",
+                (0, 13, 12, 8),
+                interval=MIN_INTERVAL,
+                defaults=bars,
+                overrides=[
+                    override("tokens_in", custom__axisPlacement="right", custom__drawStyle="line"),
+                    override("tokens_out", custom__axisPlacement="right", custom__drawStyle="line"),
+                ],
+            ),
+            panel(
+                "timeseries",
+                "Cost",
+                "pipeline/cost",
+                (12, 13, 6, 8),
+                interval=MIN_INTERVAL,
+                defaults={**bars, "unit": "currencyUSD", "decimals": 4},
+            ),
+            panel(
+                "timeseries",
+                "Cache hit rate",
+                "pipeline/cache_hit_rate",
+                (18, 13, 6, 8),
+                interval=MIN_INTERVAL,
+                description="Share of posts with tickers whose score came from the cache.",
+                defaults={"unit": "percent", "min": 0, "max": 100},
+            ),
+            panel(
+                "timeseries",
+                "Task durations",
+                "pipeline/task_durations",
+                (0, 21, 14, 9),
+                interval=MIN_INTERVAL,
+                description="Mean seconds per task try, from task_runs (an Airflow listener).",
+                defaults={"unit": "s", "min": 0},
+            ),
+            panel(
+                "table",
+                "Task durations in the range",
+                "pipeline/task_duration_table",
+                (14, 21, 10, 9),
+                overrides=[override(c, unit="s") for c in ("p50_s", "p95_s", "max_s")],
+                options={"showHeader": True, "cellHeight": "sm"},
+            ),
         ],
         time_from="now-2d",
     )
@@ -387,15 +563,31 @@ def sentiment_price_dashboard() -> Json:
         "Does sentiment lead the price? The analysis job's correlations and hit rates, latest "
         "as of the end of the range. Empty until that job has run.",
         [
-            panel("timeseries", "Hit rate against always-bullish", "sentiment_price/hit_rate_trend",
-                  (0, 0, 24, 7),
-                  defaults={"unit": "percentunit", "min": 0, "max": 1}),
-            panel("table", "Correlation of sentiment with forward returns",
-                  "sentiment_price/correlations", (0, 7, 14, 14), options=table_options),
-            panel("table", "Hit rates", "sentiment_price/hit_rates", (14, 7, 10, 14),
-                  overrides=[override(c, unit="percentunit")
-                             for c in ("hit_rate", "baseline_up_rate", "edge")],
-                  options=table_options),
+            panel(
+                "timeseries",
+                "Hit rate against always-bullish",
+                "sentiment_price/hit_rate_trend",
+                (0, 0, 24, 7),
+                defaults={"unit": "percentunit", "min": 0, "max": 1},
+            ),
+            panel(
+                "table",
+                "Correlation of sentiment with forward returns",
+                "sentiment_price/correlations",
+                (0, 7, 14, 14),
+                options=table_options,
+            ),
+            panel(
+                "table",
+                "Hit rates",
+                "sentiment_price/hit_rates",
+                (14, 7, 10, 14),
+                overrides=[
+                    override(c, unit="percentunit")
+                    for c in ("hit_rate", "baseline_up_rate", "edge")
+                ],
+                options=table_options,
+            ),
         ],
         time_from="now-30d",
     )
@@ -412,18 +604,33 @@ def overview_dashboard() -> Json:
             mentions_panel((0, 10, 24, 8)),
             leaderboard_panel((0, 18, 14, 10)),
             freshness_panel((14, 18, 10, 4)),
-            panel("table", "Pipeline runs", "pipeline/runs_table", (14, 22, 10, 6),
-                  description="Counts per stage per interval. "
-                  "extracted = loaded + quarantined + duplicates + bots.",
-                  options={"showHeader": True, "cellHeight": "sm"}),
+            panel(
+                "table",
+                "Pipeline runs",
+                "pipeline/runs_table",
+                (14, 22, 10, 6),
+                description="Counts per stage per interval. "
+                "extracted = loaded + quarantined + duplicates + bots.",
+                options={"showHeader": True, "cellHeight": "sm"},
+            ),
         ],
         time_from="now-2d",
         variables=[ticker_variable()],
     )
 
 
-def alert_rule(uid: str, title: str, query: str, evaluator: tuple[str, float], *, summary: str,
-               history_s: int, for_: str, no_data: str, severity: str) -> Json:
+def alert_rule(
+    uid: str,
+    title: str,
+    query: str,
+    evaluator: tuple[str, float],
+    *,
+    summary: str,
+    history_s: int,
+    for_: str,
+    no_data: str,
+    severity: str,
+) -> Json:
     op, threshold = evaluator
     return {
         "uid": uid,
@@ -434,14 +641,23 @@ def alert_rule(uid: str, title: str, query: str, evaluator: tuple[str, float], *
                 "refId": "A",
                 "relativeTimeRange": {"from": history_s, "to": 0},
                 "datasourceUid": DATASOURCE["uid"],
-                "model": {"refId": "A", "editorMode": "code", "format": "table",
-                          "rawQuery": True, "rawSql": sql(query)},
+                "model": {
+                    "refId": "A",
+                    "editorMode": "code",
+                    "format": "table",
+                    "rawQuery": True,
+                    "rawSql": sql(query),
+                },
             },
             {
                 "refId": "B",
                 "datasourceUid": "__expr__",
-                "model": {"refId": "B", "type": "threshold", "expression": "A",
-                          "conditions": [{"evaluator": {"type": op, "params": [threshold]}}]},
+                "model": {
+                    "refId": "B",
+                    "type": "threshold",
+                    "expression": "A",
+                    "conditions": [{"evaluator": {"type": op, "params": [threshold]}}],
+                },
             },
         ],
         "noDataState": no_data,
@@ -464,23 +680,41 @@ def alert_rules() -> Json:
                 "interval": "5m",
                 "rules": [
                     alert_rule(
-                        "tickerpulse-mention-surge", "Mention surge", "alerts/mention_surge",
-                        ("gt", 4.0), history_s=15 * 86400, for_="0m", no_data="OK",
+                        "tickerpulse-mention-surge",
+                        "Mention surge",
+                        "alerts/mention_surge",
+                        ("gt", 4.0),
+                        history_s=15 * 86400,
+                        for_="0m",
+                        no_data="OK",
                         severity="info",
                         summary="{{ $labels.ticker }}: mentions {{ $values.A }} standard "
-                        "deviations above its own 14-day norm in the latest 30 minutes."),
+                        "deviations above its own 14-day norm in the latest 30 minutes.",
+                    ),
                     alert_rule(
-                        "tickerpulse-sentiment-flip", "Sentiment flip", "alerts/sentiment_flip",
-                        ("gt", 0.0), history_s=26 * 3600, for_="0m", no_data="OK",
+                        "tickerpulse-sentiment-flip",
+                        "Sentiment flip",
+                        "alerts/sentiment_flip",
+                        ("gt", 0.0),
+                        history_s=26 * 3600,
+                        for_="0m",
+                        no_data="OK",
                         severity="info",
                         summary="{{ $labels.ticker }}: sentiment of the last 2 hours has the "
-                        "opposite sign of the day before (swing {{ $values.A }})."),
+                        "opposite sign of the day before (swing {{ $values.A }}).",
+                    ),
                     alert_rule(
-                        "tickerpulse-stale-data", "Warehouse data older than 1 hour",
-                        "alerts/stale_data", ("gt", 60.0), history_s=3600, for_="10m",
-                        no_data="Alerting", severity="warning",
+                        "tickerpulse-stale-data",
+                        "Warehouse data older than 1 hour",
+                        "alerts/stale_data",
+                        ("gt", 60.0),
+                        history_s=3600,
+                        for_="10m",
+                        no_data="Alerting",
+                        severity="warning",
                         summary="The latest loaded interval ended {{ $values.A }} minutes ago: "
-                        "reddit_sentiment runs are failing or not scheduled."),
+                        "reddit_sentiment runs are failing or not scheduled.",
+                    ),
                 ],
             }
         ],
@@ -508,12 +742,17 @@ def outputs() -> dict[Path, str]:
         "pipeline": pipeline_dashboard(),
         "sentiment_price": sentiment_price_dashboard(),
     }
-    files = {DASHBOARDS / f"{name}.json": json.dumps(board, indent=2, ensure_ascii=False) + "\n"
-             for name, board in boards.items()}
-    header = ("# Generated by grafana/build_dashboards.py from grafana/sql/alerts/*.sql; "
-              "edit those, then rerun it.\n")
-    files[ALERTS] = header + yaml.dump(alert_rules(), Dumper=_BlockDumper, sort_keys=False,
-                                       width=100, allow_unicode=True)
+    files = {
+        DASHBOARDS / f"{name}.json": json.dumps(board, indent=2, ensure_ascii=False) + "\n"
+        for name, board in boards.items()
+    }
+    header = (
+        "# Generated by grafana/build_dashboards.py from grafana/sql/alerts/*.sql; "
+        "edit those, then rerun it.\n"
+    )
+    files[ALERTS] = header + yaml.dump(
+        alert_rules(), Dumper=_BlockDumper, sort_keys=False, width=100, allow_unicode=True
+    )
     return files
 
 

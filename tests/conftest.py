@@ -69,7 +69,9 @@ def fresh_db(pg_admin_dsn: str) -> Iterator[str]:
         yield dsn
     finally:
         with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         admin.close()
 
 
@@ -84,9 +86,7 @@ def _with_dbname(dsn: str, name: str) -> str:
 
 
 @pytest.fixture
-def pipeline_env(
-    fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
+def pipeline_env(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment for one pipeline: fresh warehouse, a lake folder, replay sources, offline."""
     env = {
         "DATABASE_URL": fresh_db,
@@ -117,4 +117,6 @@ def airflow_db() -> None:
     resetdb(skip_init=False)
     from airflow.models.pool import Pool
 
-    Pool.create_or_update_pool(name="llm", slots=4, description="LLM scoring", include_deferred=False)
+    Pool.create_or_update_pool(
+        name="llm", slots=4, description="LLM scoring", include_deferred=False
+    )

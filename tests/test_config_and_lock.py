@@ -17,9 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_connection_from_json_and_uri(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_LLM_TEST", json.dumps(
-        {"conn_type": "generic", "host": "http://127.0.0.1:9/v1", "password": "k",
-         "extra": {"model": "m"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_LLM_TEST",
+        json.dumps(
+            {
+                "conn_type": "generic",
+                "host": "http://127.0.0.1:9/v1",
+                "password": "k",
+                "extra": {"model": "m"},
+            }
+        ),
+    )
     conn = get_connection("llm_test")
     assert conn is not None and conn["extra"] == {"model": "m"} and conn["password"] == "k"
     monkeypatch.setenv("AIRFLOW_CONN_PG_TEST", "postgres://u:p%40ss@db.local:5433/wh")

@@ -66,7 +66,14 @@ def test_reddit_sentiment_shape(dagbag: Any) -> None:
     assert isinstance(dag.timetable, CronDataIntervalTimetable)
     assert dag.max_active_runs == 1
     assert set(dag.task_ids) == {
-        "extract", "validate", "filter", "plan_batches", "score", "prices", "load", "aggregate",
+        "extract",
+        "validate",
+        "filter",
+        "plan_batches",
+        "score",
+        "prices",
+        "load",
+        "aggregate",
     }
     score = dag.get_task("score")
     assert type(score).__name__.endswith("MappedOperator")

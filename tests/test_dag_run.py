@@ -74,30 +74,46 @@ def test_intervals_load_reconcile_and_rerun_identically(
     for logical in intervals:
         _run(dag, logical)
 
-    runs = _fetch(dsn, "SELECT interval_start, extracted, loaded, quarantined, duplicates, bots,"
-                       " with_tickers, scored FROM tickerpulse.pipeline_runs ORDER BY 1")
+    runs = _fetch(
+        dsn,
+        "SELECT interval_start, extracted, loaded, quarantined, duplicates, bots,"
+        " with_tickers, scored FROM tickerpulse.pipeline_runs ORDER BY 1",
+    )
     assert [r[0] for r in runs] == intervals
-    for (start, extracted, loaded, quarantined, duplicates, bots, with_tickers, scored) in runs:
+    for start, extracted, loaded, quarantined, duplicates, bots, with_tickers, scored in runs:
         assert extracted == _expected_records(start, start + timedelta(minutes=30)) > 0
         assert extracted == loaded + quarantined + duplicates + bots
         assert with_tickers > 0 and scored > 0
 
-    totals = _fetch(dsn, "SELECT sum(loaded), sum(quarantined), sum(duplicates + bots)"
-                         " FROM tickerpulse.pipeline_runs")[0]
-    counts = _fetch(dsn, "SELECT (SELECT count(*) FROM tickerpulse.posts),"
-                         " (SELECT count(*) FROM tickerpulse.quarantine),"
-                         " (SELECT count(*) FROM tickerpulse.dropped)")[0]
+    totals = _fetch(
+        dsn,
+        "SELECT sum(loaded), sum(quarantined), sum(duplicates + bots)"
+        " FROM tickerpulse.pipeline_runs",
+    )[0]
+    counts = _fetch(
+        dsn,
+        "SELECT (SELECT count(*) FROM tickerpulse.posts),"
+        " (SELECT count(*) FROM tickerpulse.quarantine),"
+        " (SELECT count(*) FROM tickerpulse.dropped)",
+    )[0]
     assert tuple(int(x) for x in totals) == counts
 
-    rollup = _fetch(dsn, "SELECT ticker, mentions, weighted_mean, tier, price_close"
-                         " FROM tickerpulse.sentiment_30m ORDER BY mentions DESC")
+    rollup = _fetch(
+        dsn,
+        "SELECT ticker, mentions, weighted_mean, tier, price_close"
+        " FROM tickerpulse.sentiment_30m ORDER BY mentions DESC",
+    )
     assert len(rollup) >= 5
     assert all(-1 <= r[2] <= 1 for r in rollup if r[2] is not None)
     assert any(r[4] is not None for r in rollup), "prices were joined"
-    assert _fetch(dsn, "SELECT count(DISTINCT interval_start) FROM tickerpulse.dq_results")[0][0] == 2
+    assert (
+        _fetch(dsn, "SELECT count(DISTINCT interval_start) FROM tickerpulse.dq_results")[0][0] == 2
+    )
 
     lake = Path(pipeline_env["TICKERPULSE_LAKE_URL"].removeprefix("file://"))
-    assert (lake / "raw/reddit/subreddit=wallstreetbets/dt=2024-03-05/interval=1400.parquet").exists()
+    assert (
+        lake / "raw/reddit/subreddit=wallstreetbets/dt=2024-03-05/interval=1400.parquet"
+    ).exists()
 
     with psycopg2.connect(dsn) as conn:
         before = table_checksums(conn)

@@ -155,7 +155,9 @@ def problems(
     return found
 
 
-def _context(item: PanelQuery, end: datetime, span: timedelta, variables: dict[str, str]) -> QueryContext:
+def _context(
+    item: PanelQuery, end: datetime, span: timedelta, variables: dict[str, str]
+) -> QueryContext:
     if item.kind == "alert" and item.lookback is not None:
         span = item.lookback  # alerts run over their own relativeTimeRange, ending now
     return QueryContext(end - span, end, variables, min_interval=item.min_interval)
@@ -198,21 +200,39 @@ def _broken(sql: str, kind: str = "table", fmt: str = "table") -> PanelQuery:
     ("item", "expected"),
     [
         (_broken("SELECT no_such_column FROM tickerpulse.sentiment_30m"), "fails"),
-        (_broken("SELECT * FROM tickerpulse.sentiment_30m WHERE $__timeFilter(bucket_start"),
-         "fails"),
-        (_broken("SELECT 1 FROM tickerpulse.sentiment_30m WHERE $__timeFiltr(bucket_start)"),
-         "unknown macro"),
+        (
+            _broken("SELECT * FROM tickerpulse.sentiment_30m WHERE $__timeFilter(bucket_start"),
+            "fails",
+        ),
+        (
+            _broken("SELECT 1 FROM tickerpulse.sentiment_30m WHERE $__timeFiltr(bucket_start)"),
+            "unknown macro",
+        ),
         (_broken("SELECT reason FROM tickerpulse.dropped"), "permission denied"),
         (_broken("SELECT raw_json FROM tickerpulse.quarantine"), "permission denied"),
         (_broken("SELECT * FROM public.tickerpulse_migrations"), "permission denied"),
         (_broken("SELECT ticker FROM tickerpulse.sentiment_30m WHERE false"), "no rows"),
-        (_broken("SELECT mentions FROM tickerpulse.sentiment_30m WHERE $__timeFilter(bucket_start)",
-                 "timeseries", "time_series"), "without a 'time' column"),
-        (_broken("SELECT bucket_start AS time, mentions FROM tickerpulse.sentiment_30m "
-                 "WHERE $__timeFilter(bucket_start) ORDER BY 1 DESC", "timeseries",
-                 "time_series"), "not sorted"),
-        (_broken("SELECT ticker, mentions, scored FROM tickerpulse.sentiment_30m", "alert"),
-         "exactly one numeric"),
+        (
+            _broken(
+                "SELECT mentions FROM tickerpulse.sentiment_30m WHERE $__timeFilter(bucket_start)",
+                "timeseries",
+                "time_series",
+            ),
+            "without a 'time' column",
+        ),
+        (
+            _broken(
+                "SELECT bucket_start AS time, mentions FROM tickerpulse.sentiment_30m "
+                "WHERE $__timeFilter(bucket_start) ORDER BY 1 DESC",
+                "timeseries",
+                "time_series",
+            ),
+            "not sorted",
+        ),
+        (
+            _broken("SELECT ticker, mentions, scored FROM tickerpulse.sentiment_30m", "alert"),
+            "exactly one numeric",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else value.sql[:40],
 )

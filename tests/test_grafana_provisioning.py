@@ -3,13 +3,15 @@ tables, and the datasource logs in as the SELECT-only role.
 
 A dashboard that names a table the migrations never create, or a datasource that connects as the
 loader, would both look fine until someone opened Grafana; these tests make them fail in CI.
-Running the panel SQL against a real Postgres is a separate, later test.
+Running the panel SQL against a real Postgres, as the reader, is tests/test_grafana_panels.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +24,39 @@ DATASOURCE_FILE = GRAFANA / "provisioning/datasources/tickerpulse.yaml"
 PROVIDER_FILE = GRAFANA / "provisioning/dashboards/provider.yaml"
 DASHBOARD_DIR = GRAFANA / "dashboards"
 OVERVIEW = DASHBOARD_DIR / "overview.json"
-INIT_SQL = ROOT / "sql/001_init.sql"
+ALERTS_FILE = GRAFANA / "provisioning/alerting/tickerpulse.yaml"
+BUILDER = GRAFANA / "build_dashboards.py"
+MIGRATIONS = sorted((ROOT / "sql").glob("[0-9][0-9][0-9]_*.sql"))
 ROLES_SQL = ROOT / "sql/002_roles.sql"
+SERVING_SQL = ROOT / "sql/004_serving.sql"
+GENERATED = {"overview", "ticker", "leaderboard", "data_quality", "pipeline", "sentiment_price"}
+# Panels about "now" rather than the time picker.
+NOT_TIME_BOUNDED = {"Freshness: minutes since the latest loaded interval"}
 POSTGRES_INIT_DIR = ROOT / "docker/postgres-init"
 
 READER_ROLE = "tickerpulse_reader"
 
 _CREATE_TABLE = re.compile(
-    r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?tickerpulse\.(\w+)", re.IGNORECASE
+    r"CREATE\s+(?:TABLE|(?:OR\s+REPLACE\s+)?FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"tickerpulse\.(\w+)",
+    re.IGNORECASE,
 )
 _SCHEMA_REF = re.compile(r"\btickerpulse\.(\w+)", re.IGNORECASE)
 _FROM_TARGET = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w.]*)", re.IGNORECASE)
 _CTE_NAME = re.compile(r"(?:\bWITH|,)\s*([A-Za-z_]\w*)\s+AS\s*\(", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
+# FROM inside extract(field FROM x) is not a table; LATERAL introduces a subquery.
+_NOT_A_TABLE_FROM = re.compile(r"\bextract\s*\(\s*\w+\s+FROM\b|\bLATERAL\b", re.IGNORECASE)
 _WRITE_SQL = re.compile(
     r"\b(INSERT|UPDATE|DELETE|TRUNCATE|DROP|ALTER\s+TABLE|CREATE|GRANT|COPY)\b", re.IGNORECASE
 )
 
 
 def warehouse_tables() -> set[str]:
-    tables = set(_CREATE_TABLE.findall(INIT_SQL.read_text(encoding="utf-8")))
-    assert tables, "no CREATE TABLE found in sql/001_init.sql: the parser is broken"
+    """Tables and functions the migrations create in schema tickerpulse."""
+    text = "\n".join(path.read_text(encoding="utf-8") for path in MIGRATIONS)
+    tables = set(_CREATE_TABLE.findall(text))
+    assert {"posts", "sentiment_30m", "sentiment_1d", "ticker_totals"} <= tables, tables
     return tables
 
 
@@ -53,6 +68,7 @@ def sql_problems(sql: str, tables: set[str]) -> list[str]:
     USAGE on tickerpulse only.
     """
     problems: list[str] = []
+    sql = _NOT_A_TABLE_FROM.sub("(", _COMMENT.sub("", sql))
     ctes = {name.lower() for name in _CTE_NAME.findall(sql)}
     for name in _SCHEMA_REF.findall(sql):
         if name not in tables:
@@ -149,58 +165,112 @@ def test_datasource_uses_the_read_only_login() -> None:
     assert grants.get(user) == {READER_ROLE}, f"{user} must be a member of {READER_ROLE} only"
 
 
-def test_reader_role_gets_select_only() -> None:
-    text = ROLES_SQL.read_text(encoding="utf-8")
-    code = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
-    for statement in (
-        "CREATE ROLE tickerpulse_reader NOLOGIN",
-        "GRANT USAGE ON SCHEMA tickerpulse TO tickerpulse_reader",
-        "GRANT SELECT ON ALL TABLES IN SCHEMA tickerpulse TO tickerpulse_reader",
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA tickerpulse"
-        " GRANT SELECT ON TABLES TO tickerpulse_reader",
-    ):
-        assert statement in code, statement
-    for grant in re.findall(r"GRANT\s+(.+?)\s+ON\b", code, re.IGNORECASE):
-        assert grant.upper() in {"USAGE", "SELECT"}, f"002_roles.sql grants {grant}"
-
-
-# --- the dashboard -----------------------------------------------------------------------------
-
-
-def test_overview_dashboard_identity_and_datasource() -> None:
-    dashboard = load_dashboard()
-    assert dashboard["title"] == "Ticker Pulse \u2014 Overview"
-    uid = datasource()["uid"]
-    for panel, _ in panel_queries(dashboard):
-        assert panel["datasource"]["uid"] == uid, panel["title"]
-        for target in panel["targets"]:
-            assert target["datasource"]["uid"] == uid, panel["title"]
-    for variable in dashboard["templating"]["list"]:
-        assert variable["datasource"]["uid"] == uid
-
-
-def test_ticker_variable_lists_tickers_from_the_rollup() -> None:
-    variables = {v["name"]: v for v in load_dashboard()["templating"]["list"]}
-    ticker = variables["ticker"]
-    assert ticker["type"] == "query"
-    assert re.match(
-        r"SELECT DISTINCT ticker FROM tickerpulse\.sentiment_30m\b", ticker["query"], re.IGNORECASE
+def _code(path: Path) -> str:
+    return "\n".join(
+        line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()
     )
-    assert sql_problems(ticker["query"], warehouse_tables()) == []
+
+
+def test_reader_role_gets_select_only() -> None:
+    """002 makes the role; 004 grants SELECT on an allow-list and takes back 002's old
+    grant-everything defaults. Neither grants anything but USAGE, SELECT and EXECUTE."""
+    roles = _code(ROLES_SQL)
+    assert "CREATE ROLE tickerpulse_reader NOLOGIN" in roles
+    assert "GRANT USAGE ON SCHEMA tickerpulse TO tickerpulse_reader" in roles
+    serving = _code(SERVING_SQL)
+    assert "REVOKE ALL ON ALL TABLES IN SCHEMA tickerpulse FROM tickerpulse_reader" in serving
+    assert (
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA tickerpulse REVOKE ALL ON TABLES FROM"
+        " tickerpulse_reader" in serving
+    )
+    for path in (ROLES_SQL, SERVING_SQL):
+        for grant in re.findall(r"\bGRANT\s+(\w+)", _code(path), re.IGNORECASE):
+            assert grant.upper() in {"USAGE", "SELECT", "EXECUTE"}, f"{path.name} grants {grant}"
+    assert "ON TABLES TO" not in serving.replace("\n", " "), "no default grants: allow-list only"
+
+
+# --- the dashboards ----------------------------------------------------------------------------
+
+
+def all_dashboards() -> dict[str, dict[str, Any]]:
+    return {path.stem: load_dashboard(path) for path in sorted(DASHBOARD_DIR.glob("*.json"))}
+
+
+def test_the_generated_files_are_up_to_date() -> None:
+    """Dashboards and alert rules are built from grafana/sql/*.sql; a hand edit of the JSON, or
+    an SQL edit without a rebuild, fails here."""
+    result = subprocess.run(
+        [sys.executable, str(BUILDER), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert GENERATED <= set(all_dashboards())
+
+
+def test_dashboards_identity_and_datasource() -> None:
+    uid = datasource()["uid"]
+    boards = all_dashboards()
+    assert boards["overview"]["title"] == "Ticker Pulse \u2014 Overview"
+    for name, dashboard in boards.items():
+        assert dashboard["uid"].startswith("tickerpulse-"), name
+        for panel, _ in panel_queries(dashboard):
+            assert panel["datasource"]["uid"] == uid, (name, panel["title"])
+            for target in panel["targets"]:
+                assert target["datasource"]["uid"] == uid, (name, panel["title"])
+        for variable in dashboard["templating"]["list"]:
+            if variable["type"] == "query":
+                assert variable["datasource"]["uid"] == uid, (name, variable["name"])
+
+
+def test_ticker_variable_lists_tickers_that_have_data() -> None:
+    for name in ("overview", "ticker"):
+        variables = {v["name"]: v for v in all_dashboards()[name]["templating"]["list"]}
+        ticker = variables["ticker"]
+        assert ticker["type"] == "query"
+        assert "tickerpulse.sentiment_1d" in ticker["query"]
+        assert sql_problems(ticker["query"], warehouse_tables()) == []
 
 
 def test_every_panel_has_sql_that_reads_only_existing_warehouse_tables() -> None:
     tables = warehouse_tables()
-    queries = panel_queries(load_dashboard())
-    assert len(queries) >= 4
-    for panel, sql in queries:
-        assert sql.strip(), f"panel {panel['title']!r} has no SQL"
-        assert sql_problems(sql, tables) == [], panel["title"]
+    for name, dashboard in all_dashboards().items():
+        queries = panel_queries(dashboard)
+        assert queries, name
+        for panel, sql in queries:
+            assert sql.strip(), f"{name}: panel {panel['title']!r} has no SQL"
+            assert sql_problems(sql, tables) == [], (name, panel["title"])
 
 
 def test_every_panel_is_bounded_by_the_dashboard_time_range() -> None:
-    for panel, sql in panel_queries(load_dashboard()):
-        assert "$__timeFilter(" in sql, f"panel {panel['title']!r} ignores the time picker"
+    for name, dashboard in all_dashboards().items():
+        for panel, sql in panel_queries(dashboard):
+            if panel["title"] in NOT_TIME_BOUNDED:
+                continue
+            assert any(m in sql for m in ("$__timeFilter(", "$__timeFrom()", "$__timeTo()")), (
+                f"{name}: panel {panel['title']!r} ignores the time picker"
+            )
+
+
+def test_alert_rules_cover_surge_flip_and_staleness() -> None:
+    rules = {r["uid"]: r for g in load_yaml(ALERTS_FILE)["groups"] for r in g["rules"]}
+    assert set(rules) == {
+        "tickerpulse-mention-surge",
+        "tickerpulse-sentiment-flip",
+        "tickerpulse-stale-data",
+    }
+    tables = warehouse_tables()
+    for rule in rules.values():
+        [query] = [d for d in rule["data"] if d["datasourceUid"] == datasource()["uid"]]
+        assert sql_problems(query["model"]["rawSql"], tables) == [], rule["title"]
+        refs = {d["refId"] for d in rule["data"]}
+        assert rule["condition"] in refs
+        [condition] = [d for d in rule["data"] if d["refId"] == rule["condition"]]
+        assert condition["datasourceUid"] == "__expr__"
+        assert condition["model"]["type"] == "threshold"
+    stale = rules["tickerpulse-stale-data"]
+    [threshold] = [d for d in stale["data"] if d["refId"] == stale["condition"]]
+    assert threshold["model"]["conditions"][0]["evaluator"] == {"type": "gt", "params": [60.0]}
+    assert stale["noDataState"] == "Alerting", "no runs at all is stale too"
+    assert "sentiment_1d" in rules["tickerpulse-mention-surge"]["data"][0]["model"]["rawSql"]
 
 
 @pytest.mark.parametrize(
@@ -233,41 +303,56 @@ def _panel(dashboard: dict[str, Any], table: str, panel_type: str) -> list[dict[
 
 
 def test_sentiment_panel_plots_both_means_with_price_on_a_second_axis() -> None:
-    dashboard = load_dashboard()
-    [panel] = [
-        p
-        for p in _panel(dashboard, "sentiment_30m", "timeseries")
-        if "price_close" in p["targets"][0]["rawSql"]
-    ]
-    sql = panel["targets"][0]["rawSql"]
-    for column in ("weighted_mean", "raw_mean", "price_close"):
-        assert column in sql
-    assert "$ticker" in sql or "${ticker" in sql
-    placements = {
-        override["matcher"]["options"]: prop["value"]
-        for override in panel["fieldConfig"]["overrides"]
-        for prop in override["properties"]
-        if prop["id"] == "custom.axisPlacement"
-    }
-    assert placements.get("price_close") == "right"
+    for name in ("overview", "ticker"):
+        dashboard = all_dashboards()[name]
+        [panel] = [
+            p
+            for p in _panel(dashboard, "sentiment_30m", "timeseries")
+            if "price_close" in p["targets"][0]["rawSql"]
+        ]
+        sql = panel["targets"][0]["rawSql"]
+        for column in ("weighted_mean", "raw_mean", "price_close"):
+            assert column in sql
+        assert "${ticker:sqlstring}" in sql, "the quoting spelling that survives any ticker"
+        assert "tickerpulse.sentiment_1d" in sql, "long ranges read the daily rollup"
+        placements = {
+            override["matcher"]["options"]: prop["value"]
+            for override in panel["fieldConfig"]["overrides"]
+            for prop in override["properties"]
+            if prop["id"] == "custom.axisPlacement"
+        }
+        assert placements.get("price_close") == "right"
 
 
 def test_mentions_panel_draws_bars() -> None:
     panels = [
         p
-        for p in _panel(load_dashboard(), "sentiment_30m", "timeseries")
+        for p in _panel(all_dashboards()["ticker"], "sentiment_30m", "timeseries")
         if re.search(r"\bmentions\b", p["targets"][0]["rawSql"])
     ]
     assert any(p["fieldConfig"]["defaults"]["custom"]["drawStyle"] == "bars" for p in panels)
 
 
-def test_leaderboard_ranks_tickers_by_mentions_with_latest_tier() -> None:
-    [panel] = _panel(load_dashboard(), "sentiment_30m", "table")
+def test_top_posts_table_links_to_reddit_with_the_reasoning() -> None:
+    [panel] = _panel(all_dashboards()["ticker"], "post_sentiment", "table")
     sql = panel["targets"][0]["rawSql"]
-    assert re.search(r"sum\(\w*\.?mentions\)\s+AS\s+mentions", sql, re.IGNORECASE)
-    assert re.search(r"ORDER BY mentions DESC", sql, re.IGNORECASE)
-    assert "tier" in sql and "DISTINCT ON (ticker)" in sql
-    assert re.search(r"\bLIMIT\s+\d+", sql)
+    assert "reasoning" in sql and "permalink" in sql
+    links = {
+        o["matcher"]["options"]: prop["value"]
+        for o in panel["fieldConfig"]["overrides"]
+        for prop in o["properties"]
+        if prop["id"] == "links"
+    }
+    assert links["permalink"][0]["url"] == "${__value.raw}"
+
+
+def test_leaderboard_ranks_top_25_against_a_day_earlier() -> None:
+    [panel] = _panel(all_dashboards()["leaderboard"], "ticker_totals", "table")
+    sql = panel["targets"][0]["rawSql"]
+    assert "interval '24 hours'" in sql
+    for column in ("rank", "mentions", "mention_change", "rank_change", "tier", "confidence"):
+        assert re.search(rf"AS {column}\b|c\.{column}\b", sql), column
+    assert re.search(r"c\.rank <= 25", sql)
 
 
 def test_pipeline_table_shows_the_stage_counts() -> None:
@@ -275,3 +360,9 @@ def test_pipeline_table_shows_the_stage_counts() -> None:
     sql = panel["targets"][0]["rawSql"]
     for column in ("extracted", "loaded", "quarantined", "duplicates", "bots"):
         assert re.search(rf"\b{column}\b", sql), column
+
+
+def test_pipeline_dashboard_has_cost_cache_and_durations() -> None:
+    sql = "\n".join(q for _, q in panel_queries(all_dashboards()["pipeline"]))
+    for needle in ("llm_calls", "tokens_in", "cost_usd", "cache_hits", "tickerpulse.task_runs"):
+        assert needle in sql, needle

@@ -10,10 +10,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.test_intervals import t
 from tickerpulse.intervals import Interval
 from tickerpulse.lake import Lake
 from tickerpulse.stages import paths
-from tests.test_intervals import t
 
 
 def test_exact_partition_paths() -> None:
@@ -51,13 +51,24 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     monkeypatch.setenv(
         "AIRFLOW_CONN_AWS_DEFAULT",
-        json.dumps({"conn_type": "aws", "login": "testing", "password": "testing",
-                    "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"}}),
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+            }
+        ),
     )
     import boto3
 
-    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing",
-                 aws_secret_access_key="testing", region_name="us-east-1").create_bucket(Bucket="lake")
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).create_bucket(Bucket="lake")
     try:
         yield endpoint
     finally:
@@ -73,8 +84,14 @@ def test_s3_round_trip_through_objectstoragepath(s3_server: str) -> None:
     assert url == "s3://aws_default@lake/tickerpulse/raw/x.parquet"
     assert lake.exists("raw/x.parquet")
     assert lake.read_table("raw/x.parquet").equals(table)
-    keys = [o["Key"] for o in boto3.client(
-        "s3", endpoint_url=s3_server, aws_access_key_id="testing",
-        aws_secret_access_key="testing", region_name="us-east-1",
-    ).list_objects_v2(Bucket="lake")["Contents"]]
+    keys = [
+        o["Key"]
+        for o in boto3.client(
+            "s3",
+            endpoint_url=s3_server,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        ).list_objects_v2(Bucket="lake")["Contents"]
+    ]
     assert keys == ["tickerpulse/raw/x.parquet"]

@@ -12,9 +12,16 @@ from tickerpulse.parse import parse_record
 from tickerpulse.schema import RAW_POST_SCHEMA
 
 GOOD_POST = {
-    "id": "abc123", "name": "t3_abc123", "subreddit": "wallstreetbets", "author": "u1",
-    "title": "GME 🚀", "selftext": "to the moon", "created_utc": 1709647200.0, "score": 12,
-    "num_comments": 3, "permalink": "/r/wallstreetbets/comments/abc123/x/",
+    "id": "abc123",
+    "name": "t3_abc123",
+    "subreddit": "wallstreetbets",
+    "author": "u1",
+    "title": "GME 🚀",
+    "selftext": "to the moon",
+    "created_utc": 1709647200.0,
+    "score": 12,
+    "num_comments": 3,
+    "permalink": "/r/wallstreetbets/comments/abc123/x/",
 }
 
 
@@ -27,8 +34,14 @@ def test_good_post_is_typed() -> None:
 
 
 def test_comment_without_name_gets_t1_prefix() -> None:
-    rec = {"id": "c1", "body": "puts", "created_utc": 1709647200, "score": 1, "author": "x",
-           "parent_id": "t3_abc123"}
+    rec = {
+        "id": "c1",
+        "body": "puts",
+        "created_utc": 1709647200,
+        "score": 1,
+        "author": "x",
+        "parent_id": "t3_abc123",
+    }
     row = parse_record(rec, 0, "stocks")
     assert (row["id"], row["kind"], row["body"]) == ("t1_c1", "comment", "puts")
 
@@ -57,13 +70,18 @@ def test_non_object_and_unparseable_line() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3)
+    ),
     max_leaves=8,
 )
-records = st.dictionaries(
-    st.sampled_from(list(GOOD_POST) + ["body", "parent_id", "author_created_utc", "junk"]),
-    json_values,
-) | json_values
+records = (
+    st.dictionaries(
+        st.sampled_from(list(GOOD_POST) + ["body", "parent_id", "author_created_utc", "junk"]),
+        json_values,
+    )
+    | json_values
+)
 
 
 @settings(max_examples=2000, deadline=None)

@@ -33,23 +33,41 @@ def test_migrations_apply_once_and_rerun_cleanly(fresh_db: str) -> None:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tickerpulse'"
         )
         tables = {r[0] for r in cur.fetchall()}
-    assert {"posts", "post_sentiment", "prices", "sentiment_30m", "dq_results", "quarantine",
-            "dropped", "pipeline_runs", "symbols"} <= tables
+    assert {
+        "posts",
+        "post_sentiment",
+        "prices",
+        "sentiment_30m",
+        "dq_results",
+        "quarantine",
+        "dropped",
+        "pipeline_runs",
+        "symbols",
+    } <= tables
 
 
 def test_copy_keeps_hostile_text_as_data_and_null_distinct_from_empty(fresh_db: str) -> None:
     migrate(fresh_db)
     start = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
     rows = [
-        {"interval_start": start, "subreddit": "s", "record_no": i, "record_id": None,
-         "reason": text, "raw_json": text}
+        {
+            "interval_start": start,
+            "subreddit": "s",
+            "record_no": i,
+            "record_id": None,
+            "reason": text,
+            "raw_json": text,
+        }
         for i, text in enumerate(NASTY)
     ]
     rows[0]["record_id"] = "t3_x"
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
-        n = copy_rows(cur, "tickerpulse.quarantine",
-                      ["interval_start", "subreddit", "record_no", "record_id", "reason", "raw_json"],
-                      rows)
+        n = copy_rows(
+            cur,
+            "tickerpulse.quarantine",
+            ["interval_start", "subreddit", "record_no", "record_id", "reason", "raw_json"],
+            rows,
+        )
         assert n == len(NASTY)
         cur.execute("SELECT record_no, record_id, reason FROM tickerpulse.quarantine ORDER BY 1")
         got = cur.fetchall()

@@ -26,4 +26,6 @@ def context_from_airflow(context: dict[str, Any]) -> StageContext:
     interval = resolve_interval(
         context.get("data_interval_start"), context.get("data_interval_end"), now
     )
-    return StageContext(interval, RunParams.from_params(dict(context["params"]), settings), settings)
+    return StageContext(
+        interval, RunParams.from_params(dict(context["params"]), settings), settings
+    )

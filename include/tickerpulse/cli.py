@@ -257,9 +257,75 @@ def _add_eval(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.set_defaults(handler=_run_eval)
 
 
+def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerpulse report`: PNG charts of sentiment against price for the top tickers."""
+    from datetime import UTC, datetime, timedelta
+
+    def parse_time(text: str, flag: str) -> datetime:
+        # ISO 8601; a trailing Z is UTC and so is a time without a zone (the warehouse is UTC).
+        try:
+            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(
+                f"{flag} {text!r} is not an ISO 8601 time (e.g. 2024-03-05T14:00Z)"
+            ) from exc
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def run(args: argparse.Namespace) -> int:
+        from tickerpulse.config import load_settings
+        from tickerpulse.report import data_range, write_report
+
+        if args.top < 1:
+            raise UsageError("--top must be at least 1")
+        start = parse_time(args.start, "--from") if args.start else None
+        end = parse_time(args.end, "--to") if args.end else None
+        settings = load_settings()
+        if start is None or end is None:
+            available = data_range(settings)
+            if available is None:
+                raise UsageError("the warehouse has no sentiment yet: run the pipeline first")
+            end = end or available[1]
+            start = start or end - timedelta(hours=24)
+        if end <= start:
+            raise UsageError(f"--to {end.isoformat()} is not after --from {start.isoformat()}")
+        out_dir = Path(args.out)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{out_dir}: cannot create: {exc}") from exc
+        paths = write_report(settings, start, end, out_dir, top=args.top)
+        if not paths:
+            available = data_range(settings)
+            hint = (
+                f"; the warehouse has data from {available[0].isoformat()}"
+                f" to {available[1].isoformat()}"
+                if available
+                else ""
+            )
+            raise UsageError(f"no mentions between {start.isoformat()} and {end.isoformat()}{hint}")
+        for path in paths:
+            print(path)
+        return EXIT_OK
+
+    p = subparsers.add_parser(
+        "report",
+        help="write PNG charts of sentiment against price for the top tickers",
+        description="Read the warehouse and write one PNG per most-mentioned ticker over a time "
+        "range: sentiment (weighted and raw) against the close, above the mentions. Prints the "
+        "paths. Without --to, the range ends at the latest loaded bucket; without --from, it "
+        "starts 24 hours before its end.",
+    )
+    p.add_argument("--from", dest="start", metavar="ISO", help="start, e.g. 2024-03-05T14:00Z")
+    p.add_argument("--to", dest="end", metavar="ISO", help="end (exclusive)")
+    p.add_argument("--top", type=int, default=5, metavar="N", help="how many tickers (default 5)")
+    p.add_argument("--out", default="report", metavar="DIR", help="output folder (default: report)")
+    p.set_defaults(handler=run)
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_score,
     _add_eval,
+    _add_report,
 ]
 
 

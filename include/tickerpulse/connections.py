@@ -84,4 +84,6 @@ def postgres_dsn(conn: dict[str, Any]) -> str:
     for key in ("sslmode", "options"):
         if key in conn.get("extra", {}):
             pieces[key] = conn["extra"][key]
-    return " ".join(f"{k}='{str(v).replace(chr(39), chr(92) + chr(39))}'" for k, v in pieces.items())
+    return " ".join(
+        f"{k}='{str(v).replace(chr(39), chr(92) + chr(39))}'" for k, v in pieces.items()
+    )

@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 from tickerpulse.config import PROJECT_ROOT, load_settings
 from tickerpulse.intervals import INTERVAL
 from tickerpulse.summary import build_summary
 from tickerpulse.warehouse.migrate import migrate
 
-DEMO_START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)  # a Tuesday in the sample, US market hours
+DEMO_START = datetime(2024, 3, 5, 13, 0, tzinfo=UTC)  # a Tuesday of the sample: 13:00-21:00 UTC
 
 
 def ensure_llm_pool(slots: int = 4) -> None:
@@ -26,7 +25,9 @@ def ensure_llm_pool(slots: int = 4) -> None:
     from airflow.models.pool import Pool
 
     Pool.create_or_update_pool(
-        name="llm", slots=slots, description="concurrent LLM scoring tasks",
+        name="llm",
+        slots=slots,
+        description="concurrent LLM scoring tasks",
         include_deferred=False,
     )
 
@@ -59,7 +60,7 @@ def run_intervals(start: datetime, count: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tickerpulse-demo", description=__doc__)
     parser.add_argument("--start", default=DEMO_START.isoformat())
-    parser.add_argument("--intervals", type=int, default=8)
+    parser.add_argument("--intervals", type=int, default=16)
     args = parser.parse_args(argv)
     start = datetime.fromisoformat(args.start).astimezone(UTC)
     settings = load_settings()

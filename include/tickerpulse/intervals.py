@@ -32,7 +32,7 @@ class Interval:
 
 
 def _utc(value: datetime) -> datetime:
-    """A plain `datetime` in UTC (Airflow hands us pendulum objects, which some libraries mishandle)."""
+    """A plain `datetime` in UTC: Airflow hands us pendulum objects, which GX mishandles."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     v = value.astimezone(UTC)

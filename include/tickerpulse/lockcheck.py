@@ -35,7 +35,7 @@ def dependency_hash(pyproject: Path) -> str:
 
 
 def pins(lock: Path) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for line in lock.read_text(encoding="utf-8").splitlines():
         match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;\\]+)", line)
         if match:
@@ -46,10 +46,13 @@ def pins(lock: Path) -> dict[str, str]:
 def problems(pyproject: Path, lock: Path) -> list[str]:
     text = lock.read_text(encoding="utf-8")
     errors = []
-    recorded = next((ln[len(HASH_LINE):].strip() for ln in text.splitlines()
-                     if ln.startswith(HASH_LINE)), None)
+    recorded = next(
+        (ln[len(HASH_LINE) :].strip() for ln in text.splitlines() if ln.startswith(HASH_LINE)), None
+    )
     if recorded != dependency_hash(pyproject):
-        errors.append("pyproject.toml dependencies changed since the lock was compiled: run `make lock`")
+        errors.append(
+            "pyproject.toml dependencies changed since the lock was compiled: run `make lock`"
+        )
     pinned = pins(lock)
     for spec in direct_requirements(pyproject):
         req = Requirement(spec)
@@ -62,13 +65,19 @@ def problems(pyproject: Path, lock: Path) -> list[str]:
 
 
 def write_hash(pyproject: Path, lock: Path) -> None:
-    lines = [ln for ln in lock.read_text(encoding="utf-8").splitlines() if not ln.startswith(HASH_LINE)]
-    lock.write_text("\n".join([HASH_LINE + dependency_hash(pyproject), *lines]) + "\n", encoding="utf-8")
+    lines = [
+        ln for ln in lock.read_text(encoding="utf-8").splitlines() if not ln.startswith(HASH_LINE)
+    ]
+    lock.write_text(
+        "\n".join([HASH_LINE + dependency_hash(pyproject), *lines]) + "\n", encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="record the hash after `uv pip compile`")
+    parser.add_argument(
+        "--write", action="store_true", help="record the hash after `uv pip compile`"
+    )
     args = parser.parse_args(argv)
     pyproject, lock = PROJECT_ROOT / "pyproject.toml", PROJECT_ROOT / "requirements.lock"
     if args.write:

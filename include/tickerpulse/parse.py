@@ -131,9 +131,11 @@ def parse_record(record: Any, record_no: int, subreddit: str) -> dict[str, Any]:
     karma_parts = [
         _as_int(record_dict, k, []) for k in ("author_link_karma", "author_comment_karma")
     ]
-    karma = sum(k for k in karma_parts if k is not None) if any(
-        k is not None for k in karma_parts
-    ) else None
+    karma = (
+        sum(k for k in karma_parts if k is not None)
+        if any(k is not None for k in karma_parts)
+        else None
+    )
     row: dict[str, Any] = {
         "record_no": record_no,
         "id": post_id,

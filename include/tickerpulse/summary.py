@@ -34,9 +34,7 @@ def build_summary(settings: Settings, start: datetime, end: datetime, top: int =
         reasons = cur.fetchall()
     parts = [f"Ticker Pulse — {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", ""]
     parts.append(f"Top {top} tickers by mentions")
-    parts.append(
-        _table(["ticker", "mentions", "sentiment", "raw", "tier", "price Δ%"], tickers)
-    )
+    parts.append(_table(["ticker", "mentions", "sentiment", "raw", "tier", "price Δ%"], tickers))
     parts.append("")
     parts.append("Posts per interval (extracted = loaded + quarantined + duplicates + bots)")
     parts.append(
@@ -44,7 +42,12 @@ def build_summary(settings: Settings, start: datetime, end: datetime, top: int =
             ["interval", "extracted", "loaded", "quarantined", "duplicates", "bots", "ok"],
             [
                 (
-                    f"{r[0]:%m-%d %H:%M}", r[1], r[2], r[3], r[4], r[5],
+                    f"{r[0]:%m-%d %H:%M}",
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
                     "yes" if r[1] == r[2] + r[3] + r[4] + r[5] else "NO",
                 )
                 for r in runs

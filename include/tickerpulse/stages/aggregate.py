@@ -26,6 +26,11 @@ def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
         cur.execute(query("aggregate_daily"), params)
         cur.execute(query("bucket_summary"), params)
         tickers, mentions = cur.fetchone()
-    log.info("aggregate %s: in=%d posts loaded, out=%d tickers, %d mentions",
-             ctx.interval.key, load_out["loaded"], tickers, mentions)
+    log.info(
+        "aggregate %s: in=%d posts loaded, out=%d tickers, %d mentions",
+        ctx.interval.key,
+        load_out["loaded"],
+        tickers,
+        mentions,
+    )
     return {"tickers": int(tickers), "mentions": int(mentions)}

@@ -43,7 +43,12 @@ def run(ctx: StageContext) -> dict[str, Any]:
             origins[subreddit] = source.name
         raw_urls.append(lake.url(rel))
         extracted += count
-        log.info("extract r/%s %s: %d records (%s)", subreddit, ctx.interval.key, count,
-                 origins[subreddit])
+        log.info(
+            "extract r/%s %s: %d records (%s)",
+            subreddit,
+            ctx.interval.key,
+            count,
+            origins[subreddit],
+        )
     log.info("extract %s: in=%d records from %s", ctx.interval.key, extracted, origins)
     return {**ctx.to_dict(), "raw": raw_urls, "extracted": extracted, "origins": origins}

@@ -17,7 +17,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from tickerpulse.bots import bot_reason
@@ -80,7 +79,10 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         text = post_text(r["title"], r["body"])
         a_hash = author_hash(r["author"], salt)
         reason = bot_reason(
-            r["author"], r["author_created_utc"], r["author_karma"], per_author[r["author"]],
+            r["author"],
+            r["author_created_utc"],
+            r["author_karma"],
+            per_author[r["author"]],
             at=r["created_utc"],
         )
         if reason:
@@ -134,7 +136,11 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     with_tickers = sum(1 for k in kept if k["tickers"])
     log.info(
         "filter %s: in=%d kept=%d with_tickers=%d dropped=%s",
-        ctx.interval.key, len(rows), len(kept), with_tickers, dict(sorted(reasons.items())),
+        ctx.interval.key,
+        len(rows),
+        len(kept),
+        with_tickers,
+        dict(sorted(reasons.items())),
     )
     return {
         **ctx.to_dict(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from tickerpulse.schema import QUARANTINE_SCHEMA, SCORE_SCHEMA
@@ -24,14 +25,39 @@ from tickerpulse.warehouse.queries import query
 log = logging.getLogger(__name__)
 
 POST_COLUMNS = [
-    "post_id", "kind", "subreddit", "author_hash", "title", "body", "created_utc", "score",
-    "num_comments", "parent_id", "permalink", "content_hash", "simhash", "tickers",
+    "post_id",
+    "kind",
+    "subreddit",
+    "author_hash",
+    "title",
+    "body",
+    "created_utc",
+    "score",
+    "num_comments",
+    "parent_id",
+    "permalink",
+    "content_hash",
+    "simhash",
+    "tickers",
     "interval_start",
 ]
 SENTIMENT_COLUMNS = [
-    "post_id", "ticker", "scorer_version", "status", "score", "label", "reasoning", "scorer",
-    "model", "prompt_version", "unscored_reason", "tokens_in", "tokens_out", "mention_kind",
-    "mention_weight", "interval_start",
+    "post_id",
+    "ticker",
+    "scorer_version",
+    "status",
+    "score",
+    "label",
+    "reasoning",
+    "scorer",
+    "model",
+    "prompt_version",
+    "unscored_reason",
+    "tokens_in",
+    "tokens_out",
+    "mention_kind",
+    "mention_weight",
+    "interval_start",
 ]
 
 
@@ -45,7 +71,9 @@ def run(
     kept = lake.read_table(filter_out["kept"], KEPT_SCHEMA).to_pylist()
     quarantine = lake.read_table(validate_out["quarantine"], QUARANTINE_SCHEMA).to_pylist()
     dropped = lake.read_table(filter_out["dropped"], DROPPED_SCHEMA).to_pylist()
-    scores = [r for out in score_outs for r in lake.read_table(out["scores"], SCORE_SCHEMA).to_pylist()]
+    scores = [
+        r for out in score_outs for r in lake.read_table(out["scores"], SCORE_SCHEMA).to_pylist()
+    ]
 
     mention = {
         (k["post_id"], t): (kind, w)
@@ -94,17 +122,27 @@ def run(
         cur.execute(query("load_upsert_posts"))
         copy_rows(cur, "tickerpulse.post_sentiment", SENTIMENT_COLUMNS, scores)
         copy_rows(
-            cur, "tickerpulse.quarantine",
+            cur,
+            "tickerpulse.quarantine",
             ["interval_start", "subreddit", "record_no", "record_id", "reason", "raw_json"],
             quarantine,
         )
-        copy_rows(cur, "tickerpulse.dropped",
-                  ["interval_start", "post_id", "reason", "duplicate_of"], dropped)
+        copy_rows(
+            cur,
+            "tickerpulse.dropped",
+            ["interval_start", "post_id", "reason", "duplicate_of"],
+            dropped,
+        )
         cur.execute(query("load_upsert_pipeline_run"), counts)
     log.info(
         "load %s: extracted=%d -> loaded=%d quarantined=%d duplicates=%d bots=%d; "
         "sentiment rows=%d",
-        ctx.interval.key, counts["extracted"], counts["loaded"], counts["quarantined"],
-        counts["duplicates"], counts["bots"], len(scores),
+        ctx.interval.key,
+        counts["extracted"],
+        counts["loaded"],
+        counts["quarantined"],
+        counts["duplicates"],
+        counts["bots"],
+        len(scores),
     )
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in counts.items()}
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}

@@ -56,8 +56,12 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
         if tokens > limit:
             text, truncated = truncate_to_tokens(text, limit), True
             tokens = count_tokens(text)
-        prepared[post["post_id"]] = {"text": text, "tickers": post["tickers"],
-                                     "tokens": tokens, "truncated": truncated}
+        prepared[post["post_id"]] = {
+            "text": text,
+            "tickers": post["tickers"],
+            "tokens": tokens,
+            "truncated": truncated,
+        }
     batches = pack_batches(
         [(pid, p["tokens"]) for pid, p in prepared.items()],
         budget_tokens=ctx.settings.token_budget,
@@ -78,7 +82,10 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
         refs.append({**ctx.to_dict(), "shard_no": shard_no, "shard": url, "posts": len(rows)})
     log.info(
         "plan_batches %s: in=%d posts to score, %d batches, %d shards, %d truncated",
-        ctx.interval.key, len(prepared), len(batches), len(refs),
+        ctx.interval.key,
+        len(prepared),
+        len(batches),
+        len(refs),
         sum(p["truncated"] for p in prepared.values()),
     )
     return refs

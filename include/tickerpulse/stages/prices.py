@@ -30,19 +30,19 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> dict[str, Any]:
         return {"tickers": 0, "bars": 0}
     source = price_source(ctx.settings)
     bars = source.bars(tickers, ctx.interval.start - LOOKBACK, ctx.interval.end)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
-            "ticker": b.ticker,
+            "ticker": str(b["ticker"]),
             "bar_size": BAR_SIZE,
-            "bar_start": b.bar_start.to_pydatetime(),
-            "open": float(b.open),
-            "high": float(b.high),
-            "low": float(b.low),
-            "close": float(b.close),
-            "volume": int(b.volume),
+            "bar_start": b["bar_start"].to_pydatetime(),
+            "open": float(b["open"]),
+            "high": float(b["high"]),
+            "low": float(b["low"]),
+            "close": float(b["close"]),
+            "volume": int(b["volume"]),
             "source": source.name,
         }
-        for b in bars.itertuples(index=False)
+        for b in bars.to_dict("records")
     ]
     migrate(ctx.settings)
     with connect(ctx.settings) as conn, conn.cursor() as cur:
@@ -51,6 +51,10 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> dict[str, Any]:
     missing = sorted(set(tickers) - {r["ticker"] for r in rows})
     log.info(
         "prices %s: in=%d tickers, out=%d bars from %s; no bars for %s",
-        ctx.interval.key, len(tickers), len(rows), source.name, missing or "none",
+        ctx.interval.key,
+        len(tickers),
+        len(rows),
+        source.name,
+        missing or "none",
     )
     return {"tickers": len(tickers), "bars": len(rows), "missing": missing}

@@ -22,7 +22,9 @@ from tickerpulse.stages.plan import SHARD_SCHEMA
 log = logging.getLogger(__name__)
 
 
-def score_rows(scorer: Scorer, posts: list[PostToScore], result: BatchResult) -> list[dict[str, Any]]:
+def score_rows(
+    scorer: Scorer, posts: list[PostToScore], result: BatchResult
+) -> list[dict[str, Any]]:
     """One SCORE_SCHEMA row per (post, ticker) sent, whatever the scorer returned."""
     by_key = {(s.post_id, s.ticker): s for s in result.scores}
     per_post_tokens_in = result.tokens_in // max(1, len(posts))
@@ -42,13 +44,28 @@ def score_rows(scorer: Scorer, posts: list[PostToScore], result: BatchResult) ->
                 "tokens_out": per_post_tokens_out,
             }
             if hit is not None:
-                rows.append({**base, "status": "scored", "score": max(-1.0, min(1.0, hit.score)),
-                             "label": hit.label, "reasoning": hit.reasoning,
-                             "unscored_reason": None})
+                rows.append(
+                    {
+                        **base,
+                        "status": "scored",
+                        "score": max(-1.0, min(1.0, hit.score)),
+                        "label": hit.label,
+                        "reasoning": hit.reasoning,
+                        "unscored_reason": None,
+                    }
+                )
             else:
                 reason = result.unscored.get(post.post_id) or "ticker missing from the answer"
-                rows.append({**base, "status": "unscored", "score": None, "label": None,
-                             "reasoning": None, "unscored_reason": reason})
+                rows.append(
+                    {
+                        **base,
+                        "status": "unscored",
+                        "score": None,
+                        "label": None,
+                        "reasoning": None,
+                        "unscored_reason": reason,
+                    }
+                )
     return rows
 
 
@@ -78,8 +95,14 @@ def run(ctx: StageContext, shard_ref: dict[str, Any]) -> dict[str, Any]:
     log.info(
         "score %s shard %s: in=%d posts, out=%d scored / %d unscored (post, ticker) rows, "
         "%d calls, %d+%d tokens",
-        ctx.interval.key, shard_ref["shard_no"], len(shard), scored, len(rows) - scored,
-        calls, tokens_in, tokens_out,
+        ctx.interval.key,
+        shard_ref["shard_no"],
+        len(shard),
+        scored,
+        len(rows) - scored,
+        calls,
+        tokens_in,
+        tokens_out,
     )
     return {
         "scores": url,

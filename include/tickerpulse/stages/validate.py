@@ -55,7 +55,9 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
     lake = ctx.lake
     valid_url = lake.write_table(
         paths.validated(ctx.interval),
-        pa.Table.from_pandas(valid, schema=RAW_POST_SCHEMA, preserve_index=False).replace_schema_metadata(),
+        pa.Table.from_pandas(
+            valid, schema=RAW_POST_SCHEMA, preserve_index=False
+        ).replace_schema_metadata(),
     )
     quarantine_url = lake.write_table(
         paths.quarantine(ctx.interval),
@@ -66,7 +68,11 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
     _store_results(ctx, outcome.results, outcome.docs_path)
     log.info(
         "validate %s: in=%d valid=%d quarantined=%d docs=%s",
-        ctx.interval.key, len(df), len(valid), len(quarantine), outcome.docs_path,
+        ctx.interval.key,
+        len(df),
+        len(valid),
+        len(quarantine),
+        outcome.docs_path,
     )
     return {
         **ctx.to_dict(),

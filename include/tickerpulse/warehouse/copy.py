@@ -26,7 +26,9 @@ def _field(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        inner = ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
+        inner = ",".join(
+            '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value
+        )
         value = "{" + inner + "}"
     elif isinstance(value, dict):
         value = json.dumps(value, sort_keys=True)

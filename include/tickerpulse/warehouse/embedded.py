@@ -8,8 +8,11 @@ it with the process that started it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # its start/stop chatter is not news
 
 _servers: dict[Path, Any] = {}
 

@@ -1,4 +1,4 @@
-"""Apply the numbered migrations in sql/ (NNN_name.sql), each once, all pending ones in one transaction.
+"""Apply the numbered migrations in sql/ (NNN_name.sql) once each, all pending in one transaction.
 
 Safe to run from many places at once (the demo, every load task, the compose init job): an
 advisory lock serialises runners, and each file is itself written to be re-runnable.

@@ -1,0 +1,1 @@
+SELECT DISTINCT ticker FROM tickerpulse.sentiment_30m ORDER BY ticker
