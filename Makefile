@@ -58,7 +58,7 @@ typecheck: install
 
 airflow: install $(AIRFLOW_HOME)/airflow.db
 	$(BIN)/airflow pools set llm 4 "concurrent LLM scoring tasks"
-	AIRFLOW__API__PORT=8080 $(BIN)/airflow standalone
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 $(BIN)/airflow standalone
 
 sample: install
 	$(BIN)/python -m tickerpulse.sample.generate include/tickerpulse/data/sample

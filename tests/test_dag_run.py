@@ -122,3 +122,35 @@ def test_intervals_load_reconcile_and_rerun_identically(
     with psycopg2.connect(dsn) as conn:
         after = table_checksums(conn)
     assert after == before
+
+
+def test_llm_scorer_run_from_params(
+    dag: Any, pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with params {"scorer": "llm"} scores through the openai client and records usage."""
+    from tests.servers.openai_server import OpenAIServer
+
+    with OpenAIServer() as server:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_LLM_DEFAULT",
+            json.dumps(
+                {
+                    "conn_type": "generic",
+                    "host": server.base_url,
+                    "password": "test-key",
+                    "extra": {"model": "test-model"},
+                }
+            ),
+        )
+        dag_run = dag.test(logical_date=START + timedelta(minutes=30), run_conf={"scorer": "llm"})
+        assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
+        requests = len(server.requests_to("/v1/chat/completions", "POST"))
+    dsn = pipeline_env["DATABASE_URL"]
+    calls, tokens_in, version = _fetch(
+        dsn, "SELECT llm_calls, tokens_in, scorer_version FROM tickerpulse.pipeline_runs"
+    )[0]
+    assert calls == requests > 0 and tokens_in > 0 and version == "test-model@v1"
+    rows = _fetch(
+        dsn, "SELECT DISTINCT scorer, model, prompt_version FROM tickerpulse.post_sentiment"
+    )
+    assert rows == [("llm", "test-model", "v1")]
