@@ -65,14 +65,12 @@ def test_shards_are_bounded_and_never_zero() -> None:
     assert [b for s in shards for b in s] == many
 
 
-def test_packing_208k_posts_is_fast_enough() -> None:
-    import time
-
+def test_packing_208k_posts_keeps_every_id_once() -> None:
+    """A full interval at 10M posts/day; its speed is measured in benchmarks/bench_batching.py."""
     items = [(f"t3_{i}", (i * 37) % 400 + 5) for i in range(208_000)]
-    start = time.perf_counter()
     batches = pack_batches(items)
-    assert time.perf_counter() - start < 10.0
-    assert sum(len(b.post_ids) for b in batches) == len(items)
+    assert [pid for b in batches for pid in b.post_ids] == [pid for pid, _ in items]
+    assert len(group_into_shards(batches)) <= 64
 
 
 @settings(max_examples=200, deadline=None)

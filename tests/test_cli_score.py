@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -150,15 +149,13 @@ def test_python_dash_m_process(tmp_path: Path, symbols: Path) -> None:
     assert "missing column(s) text" in done.stderr
 
 
-def test_one_thousand_texts_take_well_under_ten_seconds(tmp_path: Path, symbols: Path) -> None:
+def test_one_thousand_texts_in_input_order(tmp_path: Path, symbols: Path) -> None:
+    """1,000 rows, one output row each, in order (timing: benchmarks/bench_cli_score.py)."""
     rows = [
         {"id": str(i), "text": f"{ROWS[i % 4]['text']} — comment {i}, holding CAT shares"}
         for i in range(1000)
     ]
     src = write_csv(tmp_path / "in.csv", rows)
     out = tmp_path / "out.csv"
-    start = time.perf_counter()
     assert main(["score", str(src), "--output", str(out), "--symbols", str(symbols)]) == 0
-    elapsed = time.perf_counter() - start
-    assert len(read_output(out)) == 1000
-    assert elapsed < 5.0, f"{elapsed:.2f}s"
+    assert [r["id"] for r in read_output(out)] == [str(i) for i in range(1000)]

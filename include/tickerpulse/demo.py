@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from tickerpulse.config import PROJECT_ROOT, load_settings
 from tickerpulse.intervals import INTERVAL
+from tickerpulse.report import write_report
 from tickerpulse.summary import build_summary
 from tickerpulse.warehouse.migrate import migrate
 
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     print(build_summary(settings, start, end))
     print()
     print(f"lake: {settings.lake_url}")
+    charts = write_report(settings, start, end, settings.home / "report", top=5)
+    print("charts of sentiment against price (PNG):")
+    for chart in charts:
+        print(f"  {chart}")
     failed = [s for s in states if s != "success"]
     if failed:
         print(f"{len(failed)} of {len(states)} runs did not succeed", file=sys.stderr)
