@@ -13,7 +13,6 @@ import sys
 import time
 
 from bench_cli_score import texts
-
 from tickerpulse.batching import group_into_shards, pack_batches
 from tickerpulse.tokens import count_tokens
 

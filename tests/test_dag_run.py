@@ -154,3 +154,49 @@ def test_llm_scorer_run_from_params(
         dsn, "SELECT DISTINCT scorer, model, prompt_version FROM tickerpulse.post_sentiment"
     )
     assert rows == [("llm", "test-model", "v1")]
+
+
+def test_manual_run_without_logical_date_processes_last_complete_window(
+    dag: Any, pipeline_env: dict[str, str]
+) -> None:
+    """A UI trigger with no logical date: the window before the trigger time, loaded (empty)."""
+    from tickerpulse.intervals import last_complete_interval
+
+    before = last_complete_interval(datetime.now(UTC))
+    dag_run = dag.test(logical_date=None)
+    assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
+    after = last_complete_interval(datetime.now(UTC))
+    rows = _fetch(
+        pipeline_env["DATABASE_URL"],
+        "SELECT interval_start, interval_end, extracted FROM tickerpulse.pipeline_runs",
+    )
+    assert len(rows) == 1
+    start, end, extracted = rows[0]
+    assert start in {before.start, after.start} and end - start == timedelta(minutes=30)
+    assert extracted == 0  # the sample has no posts today: an empty window still loads cleanly
+
+
+def test_sentiment_eval_dag_stores_an_eval_run(
+    airflow_db: None, pipeline_env: dict[str, str], tmp_path: Path
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dataset = tmp_path / "tiny.csv"
+    dataset.write_text(
+        "id,text,label\n"
+        "1,Operating profit rose 20% and the company raised its outlook,positive\n"
+        "2,Net sales decreased and the company will cut 300 jobs,negative\n"
+        "3,The annual general meeting will be held on Tuesday,neutral\n",
+        encoding="utf-8",
+    )
+    eval_dag = DagBag(dag_folder=str(ROOT / "dags"), safe_mode=False).get_dag("sentiment_eval")
+    for task in eval_dag.tasks:
+        task.retries = 0
+    dag_run = eval_dag.test(run_conf={"dataset": str(dataset), "scorer": "offline"})
+    assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
+    rows = _fetch(
+        pipeline_env["DATABASE_URL"],
+        "SELECT scorer, n, accuracy FROM tickerpulse.eval_runs ORDER BY scorer",
+    )
+    assert [(r[0], r[1]) for r in rows] == [("offline", 3), ("vader", 3)]
+    assert all(0 <= r[2] <= 1 for r in rows)
