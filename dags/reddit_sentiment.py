@@ -14,7 +14,8 @@ A manual run with no logical date processes the last complete 30-minute window.
 | `score` (mapped over shards) | `tickerpulse.stages.score.run` | `scores/…/shard=NNN.parquet` |
 | `prices` | `tickerpulse.stages.prices.run` | `tickerpulse.prices` |
 | `load` | `tickerpulse.stages.load.run` (one transaction) | `posts`, `post_sentiment`, `quarantine`, `dropped`, `pipeline_runs` |
-| `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m` (what Grafana reads) |
+| `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m`, `sentiment_1d`, `sentiment_24h` (what Grafana reads) |
+| `late_scores` | `tickerpulse.late_scores.run` (Reddit scores of posts up to 36 h old) | `posts.score`, `removed`; rebuilds the affected rollups |
 
 **Params** (manual runs): `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `refresh_raw`.
 Sources, lake and warehouse come from the environment: see `.env.example` and the README.
@@ -137,11 +138,17 @@ def reddit_sentiment() -> None:
 
         return stage.run(_ctx(), load_out)
 
+    @task
+    def late_scores(aggregate_out: dict[str, Any]) -> dict[str, int]:
+        from tickerpulse import late_scores as stage
+
+        return stage.run(_ctx())
+
     validated = validate(extract())
     filtered = filter(validated)
     scores = score.expand(shard=plan_batches(filtered))
     loaded = load(validated, filtered, scores, prices(filtered))
-    aggregate(loaded)
+    late_scores(aggregate(loaded))
 
 
 reddit_sentiment()

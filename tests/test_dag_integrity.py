@@ -74,6 +74,7 @@ def test_reddit_sentiment_shape(dagbag: Any) -> None:
         "prices",
         "load",
         "aggregate",
+        "late_scores",
     }
     score = dag.get_task("score")
     assert type(score).__name__.endswith("MappedOperator")
