@@ -353,5 +353,47 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def _add_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerpulse explain TICKER --at TIME`: the posts behind one ticker's 30-minute bucket."""
+    from datetime import UTC, datetime
+
+    def run(args: argparse.Namespace) -> int:
+        from tickerpulse.config import load_settings
+        from tickerpulse.explain import explain
+
+        ticker = args.ticker.strip().lstrip("$").upper()
+        if not ticker or not ticker.replace(".", "").replace("-", "").isalnum():
+            raise UsageError(f"{args.ticker!r} is not a ticker symbol")
+        try:
+            at = datetime.fromisoformat(args.at.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"--at {args.at!r} is not an ISO 8601 time") from exc
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        result = explain(load_settings(), ticker, at)
+        if not result.contributions and result.stored is None:
+            raise UsageError(
+                f"no mentions of {result.ticker} in the bucket starting "
+                f"{result.bucket_start.isoformat()}"
+            )
+        print(result.render())
+        return EXIT_OK
+
+    p = subparsers.add_parser(
+        "explain",
+        help="list the posts behind one ticker's 30-minute sentiment",
+        description="Print the rollup of the 30-minute bucket containing --at for TICKER, and "
+        "every post that contributed: its weight and what it is made of (ambiguity, time decay, "
+        "source, upvotes), its score, the scorer's reasoning and the permalink.",
+    )
+    p.add_argument("ticker", metavar="TICKER", help="e.g. GME or $GME")
+    p.add_argument(
+        "--at", required=True, metavar="ISO", help="a time in the bucket, e.g. 2024-03-05T14:10Z"
+    )
+    p.set_defaults(handler=run)
+
+
+SUBCOMMANDS.append(_add_explain)
+
+
 if __name__ == "__main__":
     sys.exit(main())

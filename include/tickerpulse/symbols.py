@@ -63,10 +63,13 @@ class SymbolTable:
     """Symbols by canonical spelling, plus an index from alias words to symbol.
 
     When two listings share an alias (GOOG and GOOGL are both "Alphabet"), the first row in the
-    file keeps it, so the answer does not depend on hash order.
+    file keeps it, so the answer does not depend on hash order. `index_names=False` leaves the
+    security names out of the alias index: the exchange directory's names ("Apple Hospitality
+    REIT, Inc. Common Stock") are legal names nobody writes, and their first words ("Apple") would
+    only slow every lookup down.
     """
 
-    def __init__(self, symbols: Iterable[Symbol]) -> None:
+    def __init__(self, symbols: Iterable[Symbol], *, index_names: bool = True) -> None:
         self._by_symbol: dict[str, Symbol] = {}
         self._by_alias: dict[str, str] = {}
         for s in symbols:
@@ -75,7 +78,7 @@ class SymbolTable:
                 raise ValueError(f"duplicate symbol {s.symbol!r}")
             self._by_symbol[key] = s
         for s in self._by_symbol.values():
-            for alias in (s.name, *s.aliases):
+            for alias in (s.name, *s.aliases) if index_names else s.aliases:
                 akey = alias_key(alias)
                 if akey and akey != s.symbol.casefold():
                     self._by_alias.setdefault(akey, s.symbol)

@@ -32,6 +32,33 @@ STOP_WORDS: frozenset[str] = frozenset(
     WSB HODL FOMO MOON APE APES MOD MODS OP CC CSP RSI MACD EMA SMA VWAP NYSE AMEX IRA ROTH FDA
     TOS FAQ PSA NSFW AI ML API CEO IQ USSR GAIN LOSS BUY SELL HOLD PUT PUTS CALL CALLS LONG SHORT
     PUMP DUMP BEAR BULL RIP GUH FUD POS MOM DAD DOW SP ES NQ VIX Q OTC SPAC PDT DRS RRP QE LOI
+    PST EST CST UTC GMT UI IG OI IP DM PS TT KC CNS JP USPS NASA NBA NFL GG TBH IDK SSR EU UN
+    TD C EV EVS PC PS5 CNBC CNN BBC NYT WSJ GOAT MOASS ELI UK NAV AUM OCC SEO DIY RSS PPP GAAP FINRA
+    """.split()
+)
+
+# Lower-case English words and Reddit slang that are also listed symbols (from the February 2021
+# NASDAQ Trader directory). Written in capitals they are usually emphasis ("HOLD", "MOON",
+# "BUY THE DIP"), so a bare mention needs a finance word right next to it; see
+# `symbols_directory.default_ambiguity`. Symbols that WSB uses as tickers far more than as words
+# (PLUG, WISH, GOLD) are not here.
+COMMON_WORDS: frozenset[str] = frozenset(
+    """
+    age ago air all ally alot amp any apps are auto away band bar beat ben best big bill bio bit
+    blue bob bond boom boss bout box bro bud bug cake calm can cap car care cars cash cat cent
+    chad chi coke cold com core corp cost cow cry cure cut cuz dare deep def dew dial dig doc dog
+    don doo door dude dug dust earn east eat echo edit else emo eod ever exp expo eye eyes fan
+    farm fast fat fate fill fins five fix flex flow fly fold for form four free fun fund gain gem
+    gene glad goat gogo good grid grow guru gut hack hail has hear herd hero hes hold home hook
+    hope huge info ing ins ive jack jan job jobs just key keys kids lake land laws lazy lead leap
+    leg lend life lit live loan loop love low mac main man mark mass max men met mid min mind
+    mint moat mod mom moon must nail near nerd net new next nice nine nov now oil old one onto
+    open opt out pace pack pays peak pen pets pick pie pill pin plan plat play plow plus pool
+    post pro pros pump race rare real rec rev rice ride ring road robo rock rode roll roof run
+    safe sand sats save seas see seed self she shi ship shop site six size sky son spot src star
+    stay step stim sub sum sumo sun swan taco tags tail tap team tech tell ten term tho thy tip
+    tops town tree trip true turn twin two txt unit ups usa usd very vox want wash wat well wen
+    work wow wrap www yolo
     """.split()
 )
 
@@ -39,7 +66,9 @@ STOP_WORDS: frozenset[str] = frozenset(
 _CONTEXT_RE = re.compile(
     r"(?i)\b(?:calls?|puts?|shares?|stocks?|ticker|price[sd]?|pt|bought|buy(?:ing)?|sold|"
     r"sell(?:ing)?|short(?:ed|ing|s)?|long|earnings|options?|strike|position|dividends?|"
-    r"bagholder|holding|squeeze|chart|market ?cap|valuation|bullish|bearish|ipo)\b|%|\$\d"
+    r"bagholder|holding|squeeze|chart|market ?cap|valuation|bullish|bearish|ipo|all[ -]in|"
+    r"moon(?:ing)?|leaps?|yolo'?d?|tendies|diamond hands?)\b|%|\$\d|"
+    r"\b\d{1,2}/\d{1,2}\b|\b\d+(?:\.\d+)?[cp]\b|\bto \$?\d"
 )
 _CONTEXT_CHARS = 60  # how far either side of a bare symbol to look for a finance word
 
@@ -47,13 +76,28 @@ _CONTEXT_CHARS = 60  # how far either side of a bare symbol to look for a financ
 _CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
 # A whole upper-case word, not part of AT&T, pre-IPO or Amazon.COM; "GME's" still counts.
 _BARE_RE = re.compile(
-    r"(?<![\w$&.\-'’])([A-Z]{1,5}(?:\.[A-Z])?)(?![\w&])(?![\-.]\w)(?!['’](?![sS]\b)\w)"
+    r"(?<![\w$&.\-'’])([A-Z]{1,5}(?:\.[A-Z])?)(?![\w&$*])(?![\-.]\w)(?!['’](?![sS]\b)\w)"
+)
+# The same word in lower or title case ("gme", "Pltr"): only for symbols that are surely tickers
+# (ambiguity >= LOWERCASE_MIN, with a known company name, so the big names rather than any of
+# the directory's 9,000 obscure listings) and not words, and only with a finance word nearby.
+_LOWER_WORD_RE = re.compile(r"(?<![\w$&.\-'’/])([A-Za-z]{3,5})(?![\w&$*/'’])(?![\-.]\w)")
+LOWERCASE_MIN = 0.9
+# Lower-case forms that are usually something else: "amd" is the commonest typo of "and".
+LOWERCASE_EXCLUDED = frozenset({"amd"}) | COMMON_WORDS
+# Single-word company names that are also ordinary words: they count only when capitalised
+# mid-sentence-style ("Square", not "square one").
+ALIASES_NEEDING_CAPITAL = frozenset(
+    "square block snap meta coke carnival target oracle sundial upstart express lemonade "
+    "rocket zoom vale corsair ford delta marathon riot".split()
 )
 _UPPER_RE = re.compile(r"[A-Z]")
 _LOWER_RE = re.compile(r"[a-z]")
 
 UNAMBIGUOUS = 0.9  # symbols at or above this count even in shouted text
 NEEDS_CONTEXT_BELOW = 0.5  # symbols below this need a finance word nearby
+NEEDS_TIGHT_CONTEXT_BELOW = 0.1  # words (LOVE, CAKE) and letters (F, U): a finance word adjacent
+_TIGHT_CONTEXT_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -89,6 +133,7 @@ class TickerExtractor:
         alias_spans = self._aliases(text, found)
         self._cashtags(text, found)
         self._bare_symbols(text, found, alias_spans)
+        self._lowercase_symbols(text, found, alias_spans)
         found.sort(key=lambda f: f[0])
         best: dict[str, Mention] = {}
         for _pos, ticker, how, weight in found:
@@ -118,7 +163,10 @@ class TickerExtractor:
                 i += 1
                 continue
             for n in range(min(max_n, len(words) - i), 0, -1):
-                symbol = self.symbols.alias_symbol(" ".join(words[i : i + n]))
+                key = " ".join(words[i : i + n])
+                symbol = self.symbols.alias_symbol(key)
+                if key in ALIASES_NEEDING_CAPITAL and not matches[i].group()[:1].isupper():
+                    symbol = None
                 if symbol is not None and self._usable(symbol):
                     start, end = matches[i].start(), matches[i + n - 1].end()
                     found.append((start, symbol, "alias", 1.0))
@@ -155,14 +203,37 @@ class TickerExtractor:
             if shouting:
                 if symbol.ambiguity < UNAMBIGUOUS:
                     continue
-            elif (symbol.ambiguity < NEEDS_CONTEXT_BELOW or len(raw) == 1) and not _has_context(
+            elif symbol.ambiguity < NEEDS_TIGHT_CONTEXT_BELOW or len(raw) == 1:
+                if not _has_context(text, m.start(), m.end(), _TIGHT_CONTEXT_CHARS):
+                    continue
+            elif symbol.ambiguity < NEEDS_CONTEXT_BELOW and not _has_context(
                 text, m.start(), m.end()
             ):
                 continue
             found.append((m.start(), symbol.symbol, "symbol", symbol.ambiguity))
 
+    def _lowercase_symbols(
+        self, text: str, found: list[tuple[int, str, How, float]], alias_spans: list[range]
+    ) -> None:
+        """ "gme", "Pltr": people type the big names lower-case; only those, and with context."""
+        for m in _LOWER_WORD_RE.finditer(text):
+            raw = m.group(1)
+            if raw.isupper() or raw.casefold() in LOWERCASE_EXCLUDED:
+                continue
+            symbol = self.symbols.get(raw)
+            if symbol is None or symbol.test_issue or symbol.ambiguity < LOWERCASE_MIN:
+                continue
+            if not symbol.aliases:
+                continue
+            if canonical_symbol(raw) in STOP_WORDS:
+                continue
+            if any(m.start() in span for span in alias_spans):
+                continue
+            if _has_context(text, m.start(), m.end()):
+                found.append((m.start(), symbol.symbol, "symbol", symbol.ambiguity))
 
-def _has_context(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - _CONTEXT_CHARS) : start]
-    after = text[end : end + _CONTEXT_CHARS]
+
+def _has_context(text: str, start: int, end: int, reach: int = _CONTEXT_CHARS) -> bool:
+    before = text[max(0, start - reach) : start]
+    after = text[end : end + reach]
     return bool(_CONTEXT_RE.search(before) or _CONTEXT_RE.search(after))

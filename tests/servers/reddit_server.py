@@ -2,7 +2,9 @@
 
 Endpoints: `POST /api/v1/access_token` (client-credentials grant), `GET /r/<sub>/new` (a Listing
 of t3 things, newest first, with `limit` capped at 100, `after`/`before` paging and Reddit's
-1,000-item reach), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
+1,000-item reach), `GET /api/info?id=<fullname>,...` (the things by fullname, at most 100, as
+praw's `reddit.info(fullnames=...)` asks; tests may change `score` or mark a record removed
+between calls), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
 `more` stub when the post has more top-level comments than `limit`). Text fields are HTML-escaped
 unless `raw_json=1`, as Reddit does. Every API call needs the bearer token it handed out.
 """
@@ -55,6 +57,8 @@ class RedditServer(LoopbackServer):
             return self._access_token(request)
         if request.headers.get("authorization", "").lower() != f"bearer {TOKEN}":
             return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        if request.path.rstrip("/") == "/api/info":
+            return self._info(request)
         if match := _NEW_PATH.match(request.path):
             return self._new(request, match["sub"])
         if match := _COMMENTS_PATH.match(request.path):
@@ -95,6 +99,17 @@ class RedditServer(LoopbackServer):
                 before=page[0]["name"] if page and page[0] is not posts[0] else None,
             )
         )
+
+    def _info(self, request: RecordedRequest) -> Reply:
+        names = [n for n in (request.param("id") or "").split(",") if n]
+        if len(names) > PAGE_MAX:
+            return Reply.json({"message": "Bad Request", "error": 400}, status=400)
+        by_name = {p["name"]: ("t3", p) for p in self.posts}
+        for comments in self.comments.values():
+            by_name.update({c["name"]: ("t1", c) for c in comments})
+        raw = request.param("raw_json") == "1"
+        things = [_thing(*by_name[n], raw) for n in names if n in by_name]
+        return Reply.json(_listing(things))
 
     def _comments(self, request: RecordedRequest, post_id: str) -> Reply:
         post = next((p for p in self.posts if p["id"] == post_id), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,28 @@ COMMENT_FIELDS = ("id", "name", "body", "link_id", "parent_id", "created_utc", "
 # Present only when an API proxy or a future Reddit payload carries them inline; never fetched.
 AUTHOR_FIELDS = ("author_created_utc", "author_link_karma", "author_comment_karma")
 COMMENT_SORT = "top"
+INFO_BATCH = 100  # ids per /api/info request, Reddit's maximum
+REMOVED_TEXTS = ("[removed]", "[deleted]")
+
+
+def refreshed_state(data: dict[str, Any]) -> dict[str, Any]:
+    """score, num_comments and removed from a thing's data, however it was removed: by a
+    moderator (removed_by_category), by its author (author and text "[deleted]")."""
+    text = data.get("selftext") if "selftext" in data else data.get("body")
+    author = data.get("author")
+    removed = (
+        bool(data.get("removed_by_category"))
+        or (isinstance(text, str) and text.strip() in REMOVED_TEXTS)
+        or author is None
+        or (isinstance(author, str) and author in REMOVED_TEXTS)
+    )
+    score = data.get("score")
+    comments = data.get("num_comments")
+    return {
+        "score": int(score) if isinstance(score, int | float) else None,
+        "num_comments": int(comments) if isinstance(comments, int | float) else None,
+        "removed": removed,
+    }
 
 
 class PrawRedditSource:
@@ -107,6 +130,22 @@ class PrawRedditSource:
             if self.include_comments:
                 records.extend(self._comments(submission, lo, hi))
         return records
+
+    def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Current score, comment count and removal of posts/comments by fullname (t3_/t1_).
+
+        One `/api/info` request per 100 ids (Reddit's cap). Ids Reddit no longer returns are
+        left out: unknown is not the same as deleted.
+        """
+        ids = list(dict.fromkeys(i for i in post_ids if i))
+        out: dict[str, dict[str, Any]] = {}
+        for first in range(0, len(ids), INFO_BATCH):
+            for thing in self._reddit.info(fullnames=ids[first : first + INFO_BATCH]):
+                data = vars(thing)
+                name = data.get("name")
+                if name:
+                    out[str(name)] = refreshed_state(data)
+        return out
 
     def _comments(self, submission: Submission, lo: float, hi: float) -> list[RedditRecord]:
         submission.comment_limit = self.comments_per_post

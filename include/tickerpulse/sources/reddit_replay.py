@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -117,6 +118,29 @@ class ReplayRedditSource:
                     lines.append(_Line(day_start, text, False))  # the day's first interval
         self._cache[path] = lines
         return lines
+
+    def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The recorded state of these fullnames: a replay's scores never move, but the late-score
+        task runs the same code path offline. Records may carry a later snapshot as
+        `refreshed_score` / `refreshed_num_comments` / `removed_by_category`."""
+        from tickerpulse.sources.reddit_praw import refreshed_state
+
+        wanted = set(post_ids)
+        out: dict[str, dict[str, Any]] = {}
+        for path in sorted((self.root / "reddit").glob("subreddit=*/dt=*.jsonl")):
+            for line in self._lines(path):
+                if not line.is_object:
+                    continue
+                record = json.loads(line.text)
+                name = record.get("name")
+                if name in wanted and name not in out:
+                    data = dict(record)
+                    data["score"] = record.get("refreshed_score", record.get("score"))
+                    data["num_comments"] = record.get(
+                        "refreshed_num_comments", record.get("num_comments")
+                    )
+                    out[str(name)] = refreshed_state(data)
+        return out
 
     @staticmethod
     def _record(line: _Line, subreddit: str) -> RedditRecord:

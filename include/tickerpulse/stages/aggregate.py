@@ -1,13 +1,20 @@
 """Task `aggregate`: rebuild the 30-minute per-ticker rollup of the interval that Grafana reads,
-and the daily rollup of its UTC day (long dashboard ranges read that one), in one transaction so
-the two never disagree."""
+the rolling 24 hours that end with it, and the daily rollup of its UTC day (long dashboard ranges
+read that one), in one transaction so they never disagree.
+
+The weighting is configured from the environment (see `tickerpulse.aggregation.AggregationConfig.
+from_env`) and computed by `tickerpulse.ticker_window_stats` in Postgres; aggregation.py is its
+Python reference.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
+from datetime import datetime
 from typing import Any
 
+from tickerpulse.aggregation import AggregationConfig
+from tickerpulse.config import Settings
 from tickerpulse.stages.context import StageContext
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.queries import query
@@ -15,17 +22,29 @@ from tickerpulse.warehouse.queries import query
 log = logging.getLogger(__name__)
 
 
-def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
-    params = {
-        "bucket_start": ctx.interval.start,
-        "bucket_end": ctx.interval.end,
-        "decay": float(os.environ.get("TICKERPULSE_DECAY_LAMBDA", "0.1")),
-    }
-    with connect(ctx.settings) as conn, conn.cursor() as cur:
+def rebuild_bucket(
+    settings: Settings | str,
+    bucket_start: datetime,
+    bucket_end: datetime,
+    cfg: AggregationConfig | None = None,
+) -> tuple[int, int]:
+    """Recompute one bucket's 30-minute row, its rolling 24 h and its day; (tickers, mentions).
+
+    Also what late_scores calls for every bucket whose posts changed score or were removed.
+    """
+    cfg = cfg or AggregationConfig.from_env()
+    params = {"bucket_start": bucket_start, "bucket_end": bucket_end, **cfg.sql_params()}
+    with connect(settings) as conn, conn.cursor() as cur:
         cur.execute(query("aggregate_interval"), params)
+        cur.execute(query("aggregate_rolling_24h"), params)
         cur.execute(query("aggregate_daily"), params)
         cur.execute(query("bucket_summary"), params)
         tickers, mentions = cur.fetchone()
+    return int(tickers), int(mentions)
+
+
+def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
+    tickers, mentions = rebuild_bucket(ctx.settings, ctx.interval.start, ctx.interval.end)
     log.info(
         "aggregate %s: in=%d posts loaded, out=%d tickers, %d mentions",
         ctx.interval.key,
@@ -33,4 +52,4 @@ def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
         tickers,
         mentions,
     )
-    return {"tickers": int(tickers), "mentions": int(mentions)}
+    return {"tickers": tickers, "mentions": mentions}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -25,7 +26,8 @@ from tickerpulse.schema import RAW_POST_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
-from tickerpulse.symbols import load_symbols
+from tickerpulse.symbols import SymbolTable, load_symbols
+from tickerpulse.symbols_directory import load_symbols_from_db
 from tickerpulse.tickers import TickerExtractor
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
@@ -35,7 +37,17 @@ log = logging.getLogger(__name__)
 
 MIN_SPAM_WORDS = 6
 DEDUPE_WINDOW = timedelta(hours=24)
-NEAR_DUPLICATE_K = 3
+NEAR_DUPLICATE_K = 3  # default; TICKERPULSE_NEAR_DUPLICATE_K overrides
+
+
+def near_duplicate_k() -> int:
+    return int(os.environ.get("TICKERPULSE_NEAR_DUPLICATE_K") or NEAR_DUPLICATE_K)
+
+
+def symbol_table(ctx: StageContext) -> SymbolTable:
+    """The exchange directory the maintenance DAG loaded into the warehouse, else (offline demo,
+    fresh warehouse) the packaged list."""
+    return load_symbols_from_db(ctx.settings) or load_symbols()
 
 
 def author_hash(author: str | None, salt: str) -> str | None:
@@ -66,10 +78,10 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     table = ctx.lake.read_table(validate_out["valid"], RAW_POST_SCHEMA)
     rows = sorted(table.to_pylist(), key=lambda r: (r["created_utc"], r["id"]))
     seen_hashes, history_sims = _history(ctx)
-    near = NearDuplicateIndex(k=NEAR_DUPLICATE_K)
+    near = NearDuplicateIndex(k=near_duplicate_k())
     for pid, sim in history_sims:
         near.add(pid, sim)
-    extractor = TickerExtractor(load_symbols())
+    extractor = TickerExtractor(symbol_table(ctx))
     per_author = Counter(r["author"] for r in rows)
     salt = ctx.settings.author_salt
 

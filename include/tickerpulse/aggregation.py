@@ -1,0 +1,225 @@
+"""How mentions become one sentiment per ticker and bucket: the formula, as plain Python.
+
+sql/queries/aggregate_interval.sql computes the same numbers in Postgres (a test runs both on the
+same rows); this module is the readable reference that the tests, property tests and
+`tickerpulse explain` use, so a user can see why a ticker scored what it did.
+
+Weight of one (post, ticker) mention, all factors positive:
+
+    w = ambiguity                        symbol ambiguity, 1.0 for cashtags and company names
+      * exp(-lambda * dt_hours)          time decay to the end of the window (lambda 0.1)
+      * source_weight(subreddit)         e.g. wallstreetbets 1.0, stocks 0.8 (configurable)
+      * (1 + ln(1 + max(upvotes, 0)))    upvotes, log-scaled so one viral post cannot dominate
+
+Per ticker: weighted_mean = sum(w*s)/sum(w) clamped to [-1, 1], raw_mean beside it;
+post-count weight 1 + min(max_bonus, k*ln(n)) scales the evidence (not the mean: a constant
+factor cancels in a weighted mean) so that many voices give more confidence than one loud one;
+confidence = (1 - exp(-evidence/scale)) * consensus * n/(n+1) with consensus = 1 - min(1, spread)
+and spread the population standard deviation of the scores. Tiers at -0.3/-0.1/+0.1/+0.3.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ROUND = 6  # digits kept in the warehouse, so Python and SQL agree to the last stored digit
+TIERS = ("strong_bearish", "bearish", "neutral", "bullish", "strong_bullish")
+UNSCORED = "unscored"
+
+
+@dataclass(frozen=True)
+class AggregationConfig:
+    decay_lambda: float = 0.1
+    source_weights: Mapping[str, float] = field(default_factory=dict)
+    default_source_weight: float = 1.0
+    post_count_k: float = 0.1
+    post_count_max_bonus: float = 0.5
+    confidence_scale: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.decay_lambda < 0:
+            raise ValueError("decay lambda must be >= 0")
+        if any(w <= 0 for w in self.source_weights.values()) or self.default_source_weight <= 0:
+            raise ValueError("source weights must be > 0")
+        if self.post_count_k < 0 or self.post_count_max_bonus < 0 or self.confidence_scale <= 0:
+            raise ValueError("post-count k and max bonus must be >= 0, confidence scale > 0")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AggregationConfig:
+        """TICKERPULSE_DECAY_LAMBDA, TICKERPULSE_SOURCE_WEIGHTS ("wallstreetbets=1.0,stocks=0.8"),
+        TICKERPULSE_DEFAULT_SOURCE_WEIGHT, TICKERPULSE_POST_COUNT_K, _POST_COUNT_MAX_BONUS,
+        TICKERPULSE_CONFIDENCE_SCALE."""
+        env = os.environ if env is None else env
+        return cls(
+            decay_lambda=float(env.get("TICKERPULSE_DECAY_LAMBDA") or 0.1),
+            source_weights=parse_source_weights(env.get("TICKERPULSE_SOURCE_WEIGHTS", "")),
+            default_source_weight=float(env.get("TICKERPULSE_DEFAULT_SOURCE_WEIGHT") or 1.0),
+            post_count_k=float(env.get("TICKERPULSE_POST_COUNT_K") or 0.1),
+            post_count_max_bonus=float(env.get("TICKERPULSE_POST_COUNT_MAX_BONUS") or 0.5),
+            confidence_scale=float(env.get("TICKERPULSE_CONFIDENCE_SCALE") or 3.0),
+        )
+
+    def source_weight(self, subreddit: str) -> float:
+        return self.source_weights.get(subreddit.casefold(), self.default_source_weight)
+
+    def sql_params(self) -> dict[str, object]:
+        """The parameters aggregate_interval.sql reads, so SQL and Python share one config."""
+        names = sorted(self.source_weights)
+        return {
+            "decay": self.decay_lambda,
+            "source_names": names,
+            "source_weights": [self.source_weights[n] for n in names],
+            "default_source_weight": self.default_source_weight,
+            "post_count_k": self.post_count_k,
+            "post_count_max_bonus": self.post_count_max_bonus,
+            "confidence_scale": self.confidence_scale,
+        }
+
+
+def parse_source_weights(text: str) -> dict[str, float]:
+    """ "wallstreetbets=1.0, stocks=0.8" -> {"wallstreetbets": 1.0, "stocks": 0.8}."""
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"source weight {part.strip()!r} is not name=weight")
+        weight = float(value)
+        if not weight > 0 or not math.isfinite(weight):
+            raise ValueError(f"source weight for {name.strip()!r} must be > 0, got {value!r}")
+        out[name.strip().casefold()] = weight
+    return out
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One (post, ticker) row as the warehouse holds it."""
+
+    post_id: str
+    subreddit: str
+    created_utc: datetime
+    upvotes: int | None
+    mention_weight: float
+    status: str  # scored | unscored
+    score: float | None
+    author_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class WeightParts:
+    ambiguity: float
+    decay: float
+    source: float
+    upvotes: float
+
+    @property
+    def total(self) -> float:
+        return self.ambiguity * self.decay * self.source * self.upvotes
+
+
+def weight_parts(m: Mention, window_end: datetime, cfg: AggregationConfig) -> WeightParts:
+    hours = max(0.0, (window_end - m.created_utc).total_seconds() / 3600.0)
+    return WeightParts(
+        ambiguity=m.mention_weight,
+        decay=math.exp(-cfg.decay_lambda * hours),
+        source=cfg.source_weight(m.subreddit),
+        upvotes=1.0 + math.log1p(max(m.upvotes or 0, 0)),
+    )
+
+
+def weighted_mean(scores: Sequence[float], weights: Sequence[float]) -> float | None:
+    """Weighted mean clamped to [-1, 1]; None with no weight. The published worked example:
+    scores +0.9, +0.2, -0.6 with weights 1.0637, 0.6526, 0.1206 give +0.553."""
+    if len(scores) != len(weights):
+        raise ValueError("scores and weights differ in length")
+    total = math.fsum(weights)
+    if not total > 0:
+        return None
+    mean = math.fsum(s * w for s, w in zip(scores, weights, strict=True)) / total
+    return max(-1.0, min(1.0, mean))
+
+
+def post_count_weight(n: int, cfg: AggregationConfig) -> float:
+    if n <= 1:
+        return 1.0
+    return 1.0 + min(cfg.post_count_max_bonus, math.log(n) * cfg.post_count_k)
+
+
+def tier(mean: float | None) -> str:
+    if mean is None:
+        return UNSCORED
+    if mean <= -0.3:
+        return "strong_bearish"
+    if mean <= -0.1:
+        return "bearish"
+    if mean < 0.1:
+        return "neutral"
+    if mean < 0.3:
+        return "bullish"
+    return "strong_bullish"
+
+
+@dataclass(frozen=True)
+class TickerAggregate:
+    mentions: int
+    unique_authors: int
+    scored: int
+    raw_mean: float | None
+    weighted_mean: float | None
+    total_weight: float
+    consensus: float | None
+    confidence: float | None
+    tier: str
+
+
+def _pop_std(values: Sequence[float]) -> float:
+    if not values:
+        return 0.0
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, ROUND)
+
+
+def aggregate(
+    mentions: Iterable[Mention], window_end: datetime, cfg: AggregationConfig
+) -> TickerAggregate:
+    """One ticker's aggregate over its mentions (already restricted to the window)."""
+    rows = list(mentions)
+    scored = [m for m in rows if m.status == "scored" and m.score is not None]
+    scores = [float(m.score) for m in scored if m.score is not None]
+    weights = [weight_parts(m, window_end, cfg).total for m in scored]
+    mean = weighted_mean(scores, weights)
+    total = math.fsum(weights)
+    n = len(scored)
+    consensus = 1.0 - min(1.0, _pop_std(scores)) if n else None
+    confidence = None
+    if n and consensus is not None:
+        evidence = total * post_count_weight(n, cfg)
+        confidence = (1.0 - math.exp(-evidence / cfg.confidence_scale)) * consensus * n / (n + 1)
+    return TickerAggregate(
+        mentions=len({m.post_id for m in rows}),
+        unique_authors=len({m.author_hash for m in rows if m.author_hash is not None}),
+        scored=n,
+        raw_mean=_round(math.fsum(scores) / n) if n else None,
+        weighted_mean=_round(mean),
+        total_weight=round(total, ROUND),
+        consensus=_round(consensus),
+        confidence=_round(confidence),
+        tier=tier(mean),
+    )
+
+
+def rank(aggregates: Mapping[str, TickerAggregate]) -> dict[str, int]:
+    """1 = most mentioned; ties by total weight, then ticker, so the order is total."""
+    ordered = sorted(
+        aggregates, key=lambda t: (-aggregates[t].mentions, -aggregates[t].total_weight, t)
+    )
+    return {ticker: i for i, ticker in enumerate(ordered, start=1)}
