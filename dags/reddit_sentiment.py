@@ -17,7 +17,9 @@ A manual run with no logical date processes the last complete 30-minute window.
 | `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m`, `sentiment_1d`, `sentiment_24h` (what Grafana reads) |
 | `late_scores` | `tickerpulse.late_scores.run` (Reddit scores of posts up to 36 h old) | `posts.score`, `removed`; rebuilds the affected rollups |
 
-**Params** (manual runs): `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `refresh_raw`.
+**Params** (manual runs): `subreddits`, `post_limit`, `scorer` (`offline` or `llm`),
+`llm_policy` (`always`, `market_hours`, `extended_hours`, `sample_outside`: LLM scoring off or
+down outside market hours), `refresh_raw`.
 Sources, lake and warehouse come from the environment: see `.env.example` and the README.
 """
 
@@ -74,6 +76,15 @@ def _ctx() -> Any:
             type="string",
             enum=["offline", "llm"],
             description="offline: packaged lexicon, no network. llm: the llm_default connection.",
+        ),
+        "llm_policy": Param(
+            "always",
+            type="string",
+            enum=["always", "market_hours", "extended_hours", "sample_outside"],
+            description=(
+                "With scorer=llm: use the LLM always, only around market hours (offline outside),"
+                " or on a sample outside market hours (TICKERPULSE_LLM_SAMPLE_RATE)."
+            ),
         ),
         "refresh_raw": Param(
             False,

@@ -28,6 +28,7 @@ REGULAR_CLOSE = time(16, 0)
 PRE_MARKET_OPEN, POST_MARKET_CLOSE = time(4, 0), time(20, 0)
 
 ScoringMode = Literal["llm", "offline", "sample"]
+_TICK = timedelta(microseconds=1)
 SCORING_POLICIES = ("always", "market_hours", "extended_hours", "sample_outside")
 
 
@@ -47,6 +48,11 @@ def _calendar() -> object:
     import exchange_calendars as xc
 
     return xc.get_calendar(CALENDAR_NAME, start=CALENDAR_START)
+
+
+@cache
+def _day_array() -> np.ndarray:
+    return np.array(_schedule()[2], dtype="datetime64[D]")
 
 
 @cache
@@ -89,7 +95,7 @@ def sessions_between(start: datetime, end: datetime) -> list[Session]:
 def session_on(day: date) -> Session | None:
     """The session named `day`, or None on a weekend or holiday."""
     _, _, days = _schedule()
-    i = int(np.searchsorted(np.array(days, dtype="datetime64[D]"), np.datetime64(day, "D")))
+    i = int(np.searchsorted(_day_array(), np.datetime64(day, "D")))
     return _session_at(i) if i < len(days) and days[i] == day else None
 
 
@@ -124,17 +130,15 @@ def next_session(moment: datetime) -> Session:
 
 
 def next_open(moment: datetime) -> datetime:
-    """The first session open strictly after `moment`... or `moment` itself if the market is open.
-
-    This is the time at which a reader of a post could first trade on it.
-    """
+    """`moment` itself if the market is open, else the next session's open: the time at which a
+    reader of a post could first trade on it."""
     session = next_session(moment)
     return max(session.open, _utc(moment))
 
 
 def session_index(day: date) -> int:
     _, _, days = _schedule()
-    i = int(np.searchsorted(np.array(days, dtype="datetime64[D]"), np.datetime64(day, "D")))
+    i = int(np.searchsorted(_day_array(), np.datetime64(day, "D")))
     if i >= len(days) or days[i] != day:
         raise ValueError(f"{day} is not a {CALENDAR_NAME} session")
     return i
@@ -151,7 +155,7 @@ def add_trading_time(moment: datetime, delta: timedelta) -> datetime:
     A moment outside trading hours starts at the next open. Landing exactly on a close stays on
     the close (the close print is the last price of that session).
     """
-    session = next_session(moment)
+    session = next_session(_utc(moment) - _TICK)  # a moment on a close belongs to that session
     at = max(session.open, _utc(moment))
     left = delta
     while True:
@@ -168,7 +172,7 @@ def same_time_sessions_later(moment: datetime, count: int) -> datetime:
 
     "+1 trading day" from 10:00 on a Friday is 10:00 on Monday, or Tuesday after a holiday.
     """
-    session = next_session(moment)
+    session = next_session(_utc(moment) - _TICK)  # the close print is of its own session
     at = max(session.open, _utc(moment))
     later = sessions_after(session, count)
     return min(later.open + (at - session.open), later.close)

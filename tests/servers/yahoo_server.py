@@ -11,7 +11,13 @@ the server and tells it, in `X-Yahoo-Host`, which host was meant. The server ans
 - quoteSummary / v7 quote / fundamentals timeseries, which yfinance tries for a ticker with no
   time zone, with Yahoo's answers for an unknown symbol;
 - anything else (consent pages) with a plain 404.
-It is fed 15-minute bars, the granularity yfinance asks for when the caller wants 30 minutes.
+It is fed 15-minute bars, the granularity yfinance asks for when the caller wants 30 minutes, and
+optionally daily bars (`daily=`, labelled by their New York date) with splits (`splits=`), which
+go out as `events.splits` as Yahoo sends them. Failure modes a test can switch on:
+- `fail_tickers`: every chart request for the ticker gets a 500;
+- `fail_first`: {ticker: n} the first n chart requests get a 500, later ones succeed;
+- `empty_tickers`: a 200 with no bars (what a throttled or stale Yahoo answer looks like);
+- an unknown ticker (not in `bars`/`daily`): a 404 "symbol may be delisted".
 """
 
 from __future__ import annotations
@@ -49,6 +55,13 @@ class Bar:
     low: float
     close: float
     volume: int
+    adj_close: float | None = None  # daily bars: Yahoo's dividend-adjusted close
+
+
+def daily_bar(day: date, open_: float, close: float, volume: int = 1_000_000) -> Bar:
+    """A daily bar as Yahoo labels it: midnight New York of the session's date."""
+    hi, lo = max(open_, close) + 1, min(open_, close) - 1
+    return Bar(datetime.combine(day, time(0, 0), NEW_YORK), open_, hi, lo, close, volume)
 
 
 def regular_session_bars(day: date, first_price: float, step: float = 0.1) -> list[Bar]:
@@ -64,12 +77,26 @@ def regular_session_bars(day: date, first_price: float, step: float = 0.1) -> li
 
 
 class YahooServer(LoopbackServer):
-    def __init__(self, bars: Mapping[str, Sequence[Bar]]) -> None:
+    def __init__(
+        self,
+        bars: Mapping[str, Sequence[Bar]],
+        daily: Mapping[str, Sequence[Bar]] | None = None,
+        splits: Mapping[str, Sequence[tuple[date, int, int]]] | None = None,
+    ) -> None:
         super().__init__()
         self.bars = {
             ticker.upper(): sorted(rows, key=lambda b: b.start) for ticker, rows in bars.items()
         }
+        self.daily = {
+            ticker.upper(): sorted(rows, key=lambda b: b.start)
+            for ticker, rows in (daily or {}).items()
+        }
+        for ticker in self.daily:
+            self.bars.setdefault(ticker, [])
+        self.splits = {t.upper(): list(v) for t, v in (splits or {}).items()}
         self.fail_tickers: set[str] = set()  # chart requests for these get a 500
+        self.fail_first: dict[str, int] = {}  # the first n chart requests for these get a 500
+        self.empty_tickers: set[str] = set()  # a 200 with no bars
 
     def session(self) -> requests.Session:
         """A requests.Session that sends every *.yahoo.com request here."""
@@ -114,6 +141,9 @@ class YahooServer(LoopbackServer):
         )
 
     def _chart(self, request: RecordedRequest, ticker: str) -> Reply:
+        if self.fail_first.get(ticker, 0) > 0:
+            self.fail_first[ticker] -= 1
+            return Reply(status=500, body=b'{"finance":{"error":{"code":"Internal Server Error"}}}')
         if ticker in self.fail_tickers:
             return Reply(status=500, body=b'{"finance":{"error":{"code":"Internal Server Error"}}}')
         if ticker not in self.bars:
@@ -125,8 +155,13 @@ class YahooServer(LoopbackServer):
             hi = datetime.fromtimestamp(int(request.param("period2") or 0), UTC)
         else:  # range=1d: yfinance's time-zone probe
             lo, hi = now - timedelta(days=1), now
-        rows = self.bars[ticker] if interval == "15m" else []
-        rows = [b for b in rows if lo <= b.start < hi]
+        if interval == "15m":
+            rows = self.bars[ticker]
+        elif interval == "1d":
+            rows = self.daily.get(ticker, [])
+        else:
+            rows = []
+        rows = [b for b in rows if lo <= b.start < hi and ticker not in self.empty_tickers]
         result: dict[str, Any] = {
             "meta": self._meta(ticker, interval, lo, hi, rows, now),
             "indicators": {"quote": [{}]},
@@ -143,7 +178,22 @@ class YahooServer(LoopbackServer):
                 }
             ]
             if not interval.endswith(("m", "h")):
-                result["indicators"]["adjclose"] = [{"adjclose": [b.close for b in rows]}]
+                result["indicators"]["adjclose"] = [
+                    {"adjclose": [b.close if b.adj_close is None else b.adj_close for b in rows]}
+                ]
+            splits = {}
+            for day, numerator, denominator in self.splits.get(ticker, []):
+                moment = datetime.combine(day, SESSION_OPEN, NEW_YORK)
+                if lo <= moment < hi:
+                    stamp = int(moment.timestamp())
+                    splits[str(stamp)] = {
+                        "date": stamp,
+                        "numerator": numerator,
+                        "denominator": denominator,
+                        "splitRatio": f"{numerator}:{denominator}",
+                    }
+            if splits:
+                result["events"] = {"splits": splits}
         return Reply.json({"chart": {"result": [result], "error": None}})
 
     def _meta(
@@ -155,7 +205,8 @@ class YahooServer(LoopbackServer):
         rows: list[Bar],
         now: datetime,
     ) -> dict[str, Any]:
-        last = self.bars[ticker][-1] if self.bars[ticker] else None
+        series = self.bars[ticker] or self.daily.get(ticker, [])
+        last = series[-1] if series else None
         offset = int((now.astimezone(NEW_YORK).utcoffset() or timedelta()).total_seconds())
         meta: dict[str, Any] = {
             "currency": "USD",

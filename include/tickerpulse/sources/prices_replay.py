@@ -1,10 +1,16 @@
-"""Replay recorded 30-minute price bars from one CSV per ticker.
+"""Replay recorded price bars from one CSV per ticker: 30-minute bars and daily bars.
 
 Layout: `<root>/prices/<TICKER>.csv` with header `bar_start,open,high,low,close,volume` and
 `bar_start` in ISO 8601 with an offset. A ticker with no file is simply absent from the result,
 exactly as a delisted symbol is absent from a live price feed, so the prices stage learns to cope
 with gaps in the demo too. Files are parsed once per instance: a backfill asks for the same
 tickers interval after interval.
+
+Daily bars live in `<root>/prices_daily/<TICKER>.csv` in Yahoo's "Download historical data"
+layout (`Date,Open,High,Low,Close,Adj Close,Volume`, trading days only), the format the real
+2021 price files come in; each bar is placed at its session's open and ends at its close.
+Prices are taken as the file gives them (split-adjusted as of its download): the caller that
+mixes files downloaded on either side of a split rescales them first (see prices/shared_data.py).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
 from tickerpulse.sources.base import PRICE_COLUMNS
 
 # Real symbols are short; anything else (e.g. "../x") is never a file name we would read.
@@ -48,6 +55,7 @@ class ReplayPriceSource:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._cache: dict[str, pd.DataFrame | None] = {}
+        self._daily: dict[str, pd.DataFrame | None] = {}
 
     def bars(self, tickers: Sequence[str], start: datetime, end: datetime) -> pd.DataFrame:
         lo, hi = _utc(start), _utc(end)
@@ -63,6 +71,40 @@ class ReplayPriceSource:
             return _empty()
         result = pd.concat(frames, ignore_index=True)
         return result.sort_values(["ticker", "bar_start"], kind="stable", ignore_index=True)
+
+    def fetch(
+        self, tickers: Sequence[str], start: datetime, end: datetime, interval: str = "30m"
+    ) -> FetchResult:
+        """Bars of one bar size; a ticker with no file is reported unknown, as Yahoo's 404 is."""
+        lo, hi = _utc(start), _utc(end)
+        wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t and t.strip()))
+        frames, unknown = [], set()
+        for ticker in wanted:
+            frame = self._load(ticker) if interval == "30m" else self._load_daily(ticker)
+            if frame is None:
+                unknown.add(ticker)
+                continue
+            window = frame[(frame["bar_start"] >= lo) & (frame["bar_start"] < hi)]
+            if not window.empty:
+                frames.append(window)
+        if not frames:
+            return FetchResult(empty_fetch_frame(), unknown=unknown)
+        result = pd.concat(frames, ignore_index=True)
+        if "bar_end" not in result:
+            result["bar_end"] = _intraday_ends(result["bar_start"])
+            result["adj_close"] = float("nan")
+        result = result[FETCH_COLUMNS].sort_values(["ticker", "bar_start"], kind="stable")
+        return FetchResult(result.reset_index(drop=True), unknown=unknown)
+
+    def _load_daily(self, ticker: str) -> pd.DataFrame | None:
+        if ticker in self._daily:
+            return self._daily[ticker]
+        path = self.root / "prices_daily" / f"{ticker}.csv"
+        frame = None
+        if _TICKER.match(ticker) and path.is_file():
+            frame = read_yahoo_daily_csv(path, ticker)
+        self._daily[ticker] = frame
+        return frame
 
     def _load(self, ticker: str) -> pd.DataFrame | None:
         if ticker in self._cache:
@@ -83,3 +125,45 @@ class ReplayPriceSource:
             )[PRICE_COLUMNS]
         self._cache[ticker] = frame
         return frame
+
+
+def read_yahoo_daily_csv(path: Path, ticker: str) -> pd.DataFrame:
+    """A Yahoo daily export as FETCH_COLUMNS rows, each bar spanning its session."""
+    from tickerpulse.market_calendar import session_on
+
+    raw = pd.read_csv(path, na_values=["null", "NA"]).dropna(subset=["Close"])
+    starts, ends = [], []
+    keep = []
+    for i, day in enumerate(pd.to_datetime(raw["Date"]).dt.date):
+        session = session_on(day)
+        if session is None:  # a forward-filled weekend or holiday row: no trading happened
+            continue
+        keep.append(i)
+        starts.append(session.open)
+        ends.append(session.close)
+    raw = raw.iloc[keep]
+    volume = raw["Volume"] if "Volume" in raw else pd.Series([0] * len(raw))
+    return pd.DataFrame(
+        {
+            "ticker": pd.Series([ticker] * len(raw), dtype="str"),
+            "bar_start": pd.to_datetime(pd.Series(starts, dtype="object"), utc=True),
+            **{c: raw[c.capitalize()].astype("float64").to_numpy() for c in _FLOAT_COLUMNS},
+            "volume": volume.fillna(0).astype("int64").to_numpy(),
+            "bar_end": pd.to_datetime(pd.Series(ends, dtype="object"), utc=True),
+            "adj_close": raw["Adj Close"].astype("float64").to_numpy(),
+        }
+    )[FETCH_COLUMNS]
+
+
+def _intraday_ends(starts: pd.Series) -> pd.Series:
+    """A 30-minute bar ends 30 minutes later, or at an early close if that comes first."""
+    from tickerpulse.market_calendar import session_containing
+
+    ends = []
+    for stamp in starts:
+        end = stamp + pd.Timedelta(minutes=30)
+        session = session_containing(stamp.to_pydatetime())
+        if session is not None:
+            end = min(end, pd.Timestamp(session.close))
+        ends.append(end)
+    return pd.Series(pd.DatetimeIndex(ends).tz_convert(UTC), index=starts.index)

@@ -1,4 +1,5 @@
-"""Live 30-minute bars from Yahoo Finance through yfinance.
+"""Live bars from Yahoo Finance through yfinance: 30-minute bars, and daily bars for the past
+beyond Yahoo's ~60-day intraday limit.
 
 yfinance swallows network failures: with Yahoo unreachable, `yf.download()` logs and returns an
 empty (or partial) DataFrame, which would look exactly like "no trading in this interval". So the
@@ -6,6 +7,10 @@ source watches the chart requests that its own session sends, and a ticker missi
 result while any chart request failed (no connection, timeout, 401/403/429, 5xx) raises
 `PriceFetchError`. A ticker Yahoo answers 404 for, or with no bars (weekend, holiday), is simply
 absent, as the PriceSource contract says.
+
+`fetch()` is the richer call the prices package uses: it never raises for a single ticker, and
+says per ticker what happened (bars, unknown to Yahoo, failed with a reason), plus the splits
+Yahoo reported, so the cache can record each outcome instead of guessing.
 """
 
 from __future__ import annotations
@@ -13,19 +18,21 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 import requests
 import yfinance as yf
 
+from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
 from tickerpulse.sources.base import PRICE_COLUMNS
 
 log = logging.getLogger(__name__)
 
 CHART_PATH = "/v8/finance/chart/"
 FAILED_STATUSES = frozenset({401, 403, 429})
+INTERVALS = ("30m", "1d")
 
 
 class PriceFetchError(RuntimeError):
@@ -42,40 +49,75 @@ class YFinancePriceSource:
 
     name = "yfinance"
 
-    def __init__(self, session: Any | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, session: Any | None = None, timeout: float = 10.0, adjusted_asof: date | None = None
+    ) -> None:
         # A requests.Session, or a curl_cffi one (what yfinance prefers against the real Yahoo).
         self._session = session
         self.timeout = timeout
+        self._adjusted_asof = adjusted_asof
+
+    @property
+    def adjusted_asof(self) -> date:
+        """Yahoo adjusts every price for all splits up to the moment it answers: today."""
+        return self._adjusted_asof or datetime.now(UTC).date()
 
     def bars(self, tickers: Sequence[str], start: datetime, end: datetime) -> pd.DataFrame:
+        result = self.fetch(tickers, start, end, "30m")
+        frame = result.frame[PRICE_COLUMNS]
+        if result.failed:
+            failed = "; ".join(f"{t}: {why}" for t, why in sorted(result.failed.items())[:3])
+            raise PriceFetchError(
+                f"no bars for {', '.join(sorted(result.failed))} and Yahoo failed: {failed}"
+            )
+        missing = sorted(result.unknown)
+        if missing:
+            log.info("no bars from Yahoo for %s in [%s, %s)", ", ".join(missing), start, end)
+        return frame.reset_index(drop=True)
+
+    def fetch(
+        self, tickers: Sequence[str], start: datetime, end: datetime, interval: str = "30m"
+    ) -> FetchResult:
+        """One `yf.download()` for all `tickers` over `[start, end)` at `interval` (30m or 1d).
+
+        Daily bars are placed at their session's open and end at its close (13:00 New York on an
+        early close), from the exchange calendar, so every bar has the time its prices printed.
+        """
+        if interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
         wanted = sorted({t.strip().upper() for t in tickers if t and t.strip()})
         if not wanted:
-            return _empty()
+            return FetchResult(_empty_fetch())
         start, end = _utc(start), _utc(end)
         session = self._session if self._session is not None else _default_session()
         _forget_cached_responses()
         with _ChartWatch(session) as watch:
             raw = yf.download(
                 wanted,
-                start=start,
-                end=end,
-                interval="30m",
+                start=start if interval == "30m" else start.date(),
+                end=end if interval == "30m" else _day_after(end),
+                interval=interval,
                 group_by="ticker",
                 auto_adjust=False,
+                actions=True,
                 threads=False,
                 progress=False,
                 session=session,
                 timeout=self.timeout,
             )
-        frame = _long_frame(raw)
+        frame = _long_frame(raw, interval)
         frame = frame[(frame["bar_start"] >= start) & (frame["bar_start"] < end)]
-        missing = sorted(set(wanted) - set(frame["ticker"]))
-        if missing and watch.failures:
-            failed = "; ".join(watch.failures[:3])
-            raise PriceFetchError(f"no bars for {', '.join(missing)} and Yahoo failed: {failed}")
-        if missing:
-            log.info("no bars from Yahoo for %s in [%s, %s)", ", ".join(missing), start, end)
-        return frame.sort_values(["ticker", "bar_start"]).reset_index(drop=True)
+        got = set(frame["ticker"])
+        failed = {t: why for t, why in watch.failed.items() if t in wanted and t not in got}
+        if watch.down and not got:  # nothing reached Yahoo: every ticker is unknown-state
+            failed = {t: failed.get(t, watch.down) for t in wanted}
+        unknown = {t for t in watch.not_found if t in wanted and t not in got} - set(failed)
+        return FetchResult(
+            frame=frame.sort_values(["ticker", "bar_start"]).reset_index(drop=True),
+            unknown=unknown,
+            failed=failed,
+            splits=_splits(raw, start, end),
+        )
 
 
 class _ChartWatch:
@@ -88,6 +130,9 @@ class _ChartWatch:
     def __init__(self, session: Any) -> None:
         self._session = session
         self.failures: list[str] = []
+        self.failed: dict[str, str] = {}  # ticker -> reason
+        self.not_found: set[str] = set()
+        self.down = ""  # a connection-level failure, if any
         self._shadowed = vars(session).get("request")  # an instance attribute we must put back
 
     def __enter__(self) -> _ChartWatch:
@@ -99,11 +144,19 @@ class _ChartWatch:
                 response = original(method, url, *args, **kwargs)
             except Exception as exc:
                 if is_chart:
-                    self.failures.append(f"{_ticker_of(url)}: {type(exc).__name__}")
+                    ticker = _ticker_of(url).upper()
+                    self.failures.append(f"{ticker}: {type(exc).__name__}")
+                    self.failed[ticker] = type(exc).__name__
+                    self.down = f"Yahoo unreachable ({type(exc).__name__})"
                 raise
             status = int(response.status_code)
-            if is_chart and (status >= 500 or status in FAILED_STATUSES):
-                self.failures.append(f"{_ticker_of(url)}: HTTP {status}")
+            if is_chart:
+                ticker = _ticker_of(url).upper()
+                if status >= 500 or status in FAILED_STATUSES:
+                    self.failures.append(f"{ticker}: HTTP {status}")
+                    self.failed[ticker] = f"HTTP {status}"
+                elif status == 404:
+                    self.not_found.add(ticker)
             return response
 
         self._session.request = watched
@@ -116,32 +169,101 @@ class _ChartWatch:
             self._session.request = self._shadowed
 
 
-def _long_frame(raw: pd.DataFrame | None) -> pd.DataFrame:
+def _long_frame(raw: pd.DataFrame | None, interval: str = "30m") -> pd.DataFrame:
     if raw is None or raw.empty or not isinstance(raw.columns, pd.MultiIndex):
-        return _empty()
+        return _empty_fetch()
     parts = []
     for ticker in raw.columns.get_level_values(0).unique():
         one = raw[ticker].dropna(subset=["Close"])
         if one.empty:
             continue
-        index = pd.DatetimeIndex(one.index)
-        index = index.tz_localize(UTC) if index.tz is None else index.tz_convert(UTC)
+        if interval == "1d":
+            starts, ends = _session_times(pd.DatetimeIndex(one.index))
+        else:
+            index = pd.DatetimeIndex(one.index)
+            index = index.tz_localize(UTC) if index.tz is None else index.tz_convert(UTC)
+            starts, ends = index, _intraday_ends(index)
+        adj = one["Adj Close"] if interval == "1d" and "Adj Close" in one else None
         parts.append(
             pd.DataFrame(
                 {
                     "ticker": str(ticker),
-                    "bar_start": index,
+                    "bar_start": starts,
                     "open": one["Open"].to_numpy(dtype="float64"),
                     "high": one["High"].to_numpy(dtype="float64"),
                     "low": one["Low"].to_numpy(dtype="float64"),
                     "close": one["Close"].to_numpy(dtype="float64"),
                     "volume": one["Volume"].fillna(0).to_numpy(dtype="int64"),
+                    "bar_end": ends,
+                    "adj_close": (
+                        adj.to_numpy(dtype="float64") if adj is not None else float("nan")
+                    ),
                 }
             )
         )
     if not parts:
-        return _empty()
-    return pd.concat(parts, ignore_index=True)[PRICE_COLUMNS]
+        return _empty_fetch()
+    return pd.concat(parts, ignore_index=True)[FETCH_COLUMNS]
+
+
+def _session_times(index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """Daily bars are labelled by date; place each at its session's open and close."""
+    from tickerpulse.market_calendar import session_on
+
+    opens, closes = [], []
+    for stamp in index:
+        session = session_on(stamp.date())
+        if session is None:  # Yahoo had a bar on a day the calendar says is closed
+            moment = pd.Timestamp(stamp.date(), tz="America/New_York").tz_convert(UTC)
+            opens.append(moment)
+            closes.append(moment)
+        else:
+            opens.append(pd.Timestamp(session.open))
+            closes.append(pd.Timestamp(session.close))
+    return pd.DatetimeIndex(opens).tz_convert(UTC), pd.DatetimeIndex(closes).tz_convert(UTC)
+
+
+def _intraday_ends(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """A 30-minute bar ends 30 minutes later, or at an early close if that comes first."""
+    from tickerpulse.market_calendar import session_containing
+
+    ends = []
+    for stamp in index:
+        end = stamp + pd.Timedelta(minutes=30)
+        session = session_containing(stamp.to_pydatetime())
+        if session is not None:
+            end = min(end, pd.Timestamp(session.close))
+        ends.append(end)
+    return pd.DatetimeIndex(ends).tz_convert(UTC)
+
+
+def _splits(
+    raw: pd.DataFrame | None, start: datetime, end: datetime
+) -> list[tuple[str, date, float]]:
+    if raw is None or raw.empty or not isinstance(raw.columns, pd.MultiIndex):
+        return []
+    found = []
+    for ticker in raw.columns.get_level_values(0).unique():
+        if "Stock Splits" not in raw[ticker]:
+            continue
+        events = raw[ticker]["Stock Splits"].dropna()
+        for stamp, ratio in events[events > 0].items():
+            found.append((str(ticker), pd.Timestamp(stamp).date(), float(ratio)))
+    return sorted(set(found))
+
+
+def _empty_fetch() -> pd.DataFrame:
+    return empty_fetch_frame()
+
+
+def _day_after(moment: datetime) -> date:
+    """yfinance's daily `end` is an exclusive date; include the day `moment` falls in if needed."""
+    day = moment.astimezone(UTC).date()
+    return (
+        day
+        if moment == datetime(day.year, day.month, day.day, tzinfo=UTC)
+        else date.fromordinal(day.toordinal() + 1)
+    )
 
 
 def _empty() -> pd.DataFrame:

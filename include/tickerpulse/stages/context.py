@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from tickerpulse.intervals import Interval
 from tickerpulse.lake import Lake
 
 SCORERS = ("offline", "llm")
+LLM_POLICIES = ("always", "market_hours", "extended_hours", "sample_outside")
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class RunParams:
     post_limit: int
     scorer: str
     refresh_raw: bool = False
+    llm_policy: str = "always"  # when the LLM is used: always, or only (mostly) in market hours
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None, settings: Settings) -> RunParams:
@@ -33,7 +36,10 @@ class RunParams:
         limit = int(params.get("post_limit") or settings.post_limit)
         if limit < 1:
             raise ValueError(f"post_limit must be at least 1, got {limit}")
-        return cls(subreddits, limit, scorer, bool(params.get("refresh_raw", False)))
+        policy = params.get("llm_policy") or os.environ.get("TICKERPULSE_LLM_POLICY", "always")
+        if policy not in LLM_POLICIES:
+            raise ValueError(f"llm_policy must be one of {LLM_POLICIES}, got {policy!r}")
+        return cls(subreddits, limit, scorer, bool(params.get("refresh_raw", False)), policy)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +47,7 @@ class RunParams:
             "post_limit": self.post_limit,
             "scorer": self.scorer,
             "refresh_raw": self.refresh_raw,
+            "llm_policy": self.llm_policy,
         }
 
 

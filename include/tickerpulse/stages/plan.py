@@ -8,14 +8,17 @@ posts make shards larger, not more numerous.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from functools import cache
 from typing import Any
 
 import pyarrow as pa
 import tiktoken
 
-from tickerpulse.batching import group_into_shards, pack_batches
+from tickerpulse.batching import Batch, group_into_shards, pack_batches
+from tickerpulse.market_calendar import scoring_mode
 from tickerpulse.schema_filtered import KEPT_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
@@ -33,6 +36,7 @@ SHARD_SCHEMA = pa.schema(
         pa.field("tickers", pa.list_(pa.string()), nullable=False),
         pa.field("tokens", pa.int64(), nullable=False),
         pa.field("truncated", pa.bool_(), nullable=False),
+        pa.field("scorer", pa.string(), nullable=False),  # offline | llm, decided per post here
     ]
 )
 
@@ -44,6 +48,23 @@ def _encoding() -> tiktoken.Encoding:
 
 def truncate_to_tokens(text: str, max_tokens: int) -> str:
     return _encoding().decode(_encoding().encode(text, disallowed_special=())[:max_tokens])
+
+
+def in_llm_sample(post_id: str, rate: float) -> bool:
+    """A stable sample: the same post is in or out on every run."""
+    return int(hashlib.sha256(post_id.encode()).hexdigest()[:8], 16) / 2**32 < rate
+
+
+def scorer_for_posts(ctx: StageContext, post_ids: list[str]) -> dict[str, str]:
+    """Which scorer each post gets. With the LLM chosen, the `llm_policy` param may turn it off
+    (or down to a sample, TICKERPULSE_LLM_SAMPLE_RATE, default 0.1) outside market hours."""
+    if ctx.params.scorer != "llm":
+        return dict.fromkeys(post_ids, ctx.params.scorer)
+    mode = scoring_mode(ctx.interval.start, ctx.interval.end, ctx.params.llm_policy)
+    if mode == "sample":
+        rate = float(os.environ.get("TICKERPULSE_LLM_SAMPLE_RATE", "0.1"))
+        return {pid: "llm" if in_llm_sample(pid, rate) else "offline" for pid in post_ids}
+    return dict.fromkeys(post_ids, "llm" if mode == "llm" else "offline")
 
 
 def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
@@ -62,17 +83,22 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
             "tokens": tokens,
             "truncated": truncated,
         }
-    batches = pack_batches(
-        [(pid, p["tokens"]) for pid, p in prepared.items()],
-        budget_tokens=ctx.settings.token_budget,
-        max_items=ctx.settings.max_items_per_batch,
-        per_item_overhead=PER_ITEM_OVERHEAD,
-    )
+    scorers = scorer_for_posts(ctx, list(prepared))
+    batches: list[Batch] = []
+    for name in sorted(set(scorers.values())):  # a batch never mixes scorers
+        for batch in pack_batches(
+            [(pid, p["tokens"]) for pid, p in prepared.items() if scorers[pid] == name],
+            budget_tokens=ctx.settings.token_budget,
+            max_items=ctx.settings.max_items_per_batch,
+            per_item_overhead=PER_ITEM_OVERHEAD,
+        ):
+            batch.batch_no = len(batches)
+            batches.append(batch)
     shards = group_into_shards(batches, max_shards=ctx.settings.max_shards)
     refs = []
     for shard_no, shard in enumerate(shards):
         rows = [
-            {"post_id": pid, "batch_no": batch.batch_no, **prepared[pid]}
+            {"post_id": pid, "batch_no": batch.batch_no, "scorer": scorers[pid], **prepared[pid]}
             for batch in shard
             for pid in batch.post_ids
         ]

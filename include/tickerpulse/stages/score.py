@@ -71,19 +71,23 @@ def score_rows(
 
 def run(ctx: StageContext, shard_ref: dict[str, Any]) -> dict[str, Any]:
     shard = ctx.lake.read_table(shard_ref["shard"], SHARD_SCHEMA).to_pylist()
-    batches: dict[int, list[PostToScore]] = defaultdict(list)
+    batches: dict[tuple[str, int], list[PostToScore]] = defaultdict(list)
     for row in shard:
-        batches[row["batch_no"]].append(
+        batches[(row["scorer"], row["batch_no"])].append(
             PostToScore(row["post_id"], row["text"], tuple(row["tickers"]))
         )
-    scorer = make_scorer(ctx.params.scorer, ctx.settings)
+    scorers: dict[str, Scorer] = {}
     rows: list[dict[str, Any]] = []
     calls = tokens_in = tokens_out = cache_hits = 0
-    for batch_no in sorted(batches):
-        posts = batches[batch_no]
+    for name, batch_no in sorted(batches, key=lambda key: (key[1], key[0])):
+        if name not in scorers:
+            scorers[name] = make_scorer(name, ctx.settings)
+        scorer = scorers[name]
+        posts = batches[(name, batch_no)]
         result = scorer.score_batch(posts)
         rows.extend(score_rows(scorer, posts, result))
-        calls += result.calls
+        if scorer.name == "llm":
+            calls += result.calls
         tokens_in += result.tokens_in
         tokens_out += result.tokens_out
         cache_hits += result.cache_hits
@@ -109,9 +113,10 @@ def run(ctx: StageContext, shard_ref: dict[str, Any]) -> dict[str, Any]:
         "posts": len(shard),
         "scored": scored,
         "unscored": len(rows) - scored,
-        "llm_calls": calls if scorer.name == "llm" else 0,
+        "llm_calls": calls,
         "tokens_in": tokens_in,
         "tokens_out": tokens_out,
         "cache_hits": cache_hits,
-        "scorer_version": scorer.version,
+        "scorer_version": ",".join(sorted(s.version for s in scorers.values()))
+        or ctx.params.scorer,
     }

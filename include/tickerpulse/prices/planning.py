@@ -1,0 +1,132 @@
+"""Cache planning: which (ticker, range, bar size) the warehouse lacks, grouped into batches.
+
+The prices table is a cache. Every fetch is recorded in `price_coverage` with what came back, so a
+planner can subtract what is already settled (bars, or a definite "no bars", or "unknown symbol"
+for that range, or "gave up") from what an interval needs, and ask Yahoo only for the rest. Tickers
+that need the same span go in one batch, so a steady stream of 30-minute runs makes one call per
+batch of tickers per interval, and a re-run makes none.
+
+Ranges are clipped to trading time with the exchange calendar: a weekend or holiday needs nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tickerpulse.market_calendar import sessions_between
+
+INTRADAY = "30m"
+DAILY = "1d"
+# Yahoo serves 30-minute bars for about the last 60 days; stay inside that with a margin.
+INTRADAY_REACH = timedelta(days=58)
+SETTLED = frozenset({"ok", "empty", "unknown", "gave_up"})
+MAX_UNKNOWN_RANGES = 3  # a symbol unknown for this many ranges is not asked again
+MAX_ATTEMPTS = 3  # a range that failed or came back silently empty this often is given up
+DEFAULT_BATCH_SIZE = 100
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    ticker: str
+    start: datetime
+    end: datetime
+    status: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    bar_size: str
+    start: datetime
+    end: datetime
+    tickers: tuple[str, ...]
+    attempts_before: Mapping[str, int]  # failed/missing attempts already made per ticker
+
+
+@dataclass(frozen=True)
+class Plan:
+    requests: list[FetchRequest]
+    covered: list[str]  # nothing to fetch: already settled
+    skipped: dict[str, str]  # ticker -> why it is not asked (unknown too often)
+
+
+def bar_size_for(start: datetime, now: datetime) -> str:
+    """30-minute bars where Yahoo still has them, daily bars before that."""
+    return INTRADAY if now - start <= INTRADAY_REACH else DAILY
+
+
+def trading_span(start: datetime, end: datetime, bar_size: str) -> tuple[datetime, datetime] | None:
+    """`[start, end)` clipped to the trading time inside it; None when the market never opens.
+
+    Daily bars are whole sessions, so a daily span runs from the first session's open to the last
+    one's close.
+    """
+    sessions = sessions_between(start, end)
+    if not sessions:
+        return None
+    if bar_size == DAILY:
+        return sessions[0].open, sessions[-1].close
+    return max(start, sessions[0].open), min(end, sessions[-1].close)
+
+
+def missing_span(
+    rows: Iterable[CoverageRow], start: datetime, end: datetime, bar_size: str
+) -> tuple[datetime, datetime] | None:
+    """The smallest trading span of `[start, end)` that holds everything not yet settled."""
+    gaps = [(start, end)]
+    for row in sorted(rows, key=lambda r: r.start):
+        if row.status not in SETTLED:
+            continue
+        next_gaps = []
+        for lo, hi in gaps:
+            if row.end <= lo or row.start >= hi:
+                next_gaps.append((lo, hi))
+                continue
+            if lo < row.start:
+                next_gaps.append((lo, row.start))
+            if row.end < hi:
+                next_gaps.append((row.end, hi))
+        gaps = next_gaps
+    spans = [s for s in (trading_span(lo, hi, bar_size) for lo, hi in gaps) if s is not None]
+    spans = [(lo, hi) for lo, hi in spans if hi > lo]
+    if not spans:
+        return None
+    return min(lo for lo, _ in spans), max(hi for _, hi in spans)
+
+
+def plan_fetches(
+    tickers: Sequence[str],
+    start: datetime,
+    end: datetime,
+    bar_size: str,
+    coverage: Mapping[str, Sequence[CoverageRow]],
+    unknown_ranges: Mapping[str, int] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Plan:
+    """Batches of tickers that share a missing span, at most `batch_size` tickers each."""
+    unknown_ranges = unknown_ranges or {}
+    groups: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
+    attempts: dict[str, int] = {}
+    covered, skipped = [], {}
+    for ticker in sorted({t.upper() for t in tickers}):
+        if unknown_ranges.get(ticker, 0) >= MAX_UNKNOWN_RANGES:
+            skipped[ticker] = f"unknown to the source for {unknown_ranges[ticker]} ranges"
+            continue
+        rows = coverage.get(ticker, [])
+        span = missing_span(rows, start, end, bar_size)
+        if span is None:
+            covered.append(ticker)
+            continue
+        groups[span].append(ticker)
+        attempts[ticker] = max(
+            (r.attempts for r in rows if r.status in {"failed", "missing"}), default=0
+        )
+    requests = []
+    for (lo, hi), members in sorted(groups.items()):
+        for i in range(0, len(members), batch_size):
+            batch = tuple(members[i : i + batch_size])
+            requests.append(FetchRequest(bar_size, lo, hi, batch, {t: attempts[t] for t in batch}))
+    return Plan(requests, covered, skipped)
