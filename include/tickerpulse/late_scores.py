@@ -122,6 +122,9 @@ def run(ctx: StageContext) -> dict[str, int]:
         log.warning("reddit source %s cannot refresh scores; skipped", source.name)
         return {"checked": 0, "returned": 0, "changed": 0, "removed": 0, "buckets_rebuilt": 0}
     # "now" is the interval end, never the wall clock, so a re-run writes the same rows.
-    return refresh_scores(  # type: ignore[arg-type]
-        ctx.settings, source, ctx.interval.end, now=ctx.interval.end
+    return refresh_scores(
+        ctx.settings,
+        source,  # type: ignore[arg-type]  # checked with hasattr above
+        ctx.interval.end,
+        now=ctx.interval.end,
     )
