@@ -11,6 +11,13 @@ USER airflow
 COPY --chown=airflow:0 requirements.lock /opt/airflow/requirements.lock
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock
 
+# docker-compose.yml runs the CeleryExecutor. requirements.lock is the embedded (LocalExecutor)
+# stack and does not pin the Celery provider; the base image ships it, pinned by Airflow's own
+# constraints. Fail the build, not the first `docker compose up`, if installing the lock removed
+# or broke it.
+RUN python -c "import airflow.providers.celery.executors.celery_executor, redis" \
+    && pip check
+
 # The package is put on PYTHONPATH rather than pip-installed: docker-compose.yml bind-mounts
 # ./include over this copy, so the containers run the working tree's code without a rebuild, and
 # the image still works on its own (e.g. on Kubernetes) with the copy baked in. sql/ sits next to

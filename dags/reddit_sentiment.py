@@ -33,8 +33,17 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
 
+
+def _on_failure(context: Any) -> None:
+    """Write a run-event row and notify the optional `tickerpulse_alerts` connection."""
+    from tickerpulse.ops.events import on_task_failure
+
+    on_task_failure(context)
+
+
 DEFAULT_ARGS = {
     "owner": "tickerpulse",
+    "on_failure_callback": _on_failure,
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,

@@ -427,3 +427,27 @@ def test_env_example_choices_are_valid(name: str, allowed: set[str]) -> None:
 def test_parse_env_file_strips_quotes_and_skips_comments() -> None:
     parsed = parse_env_file('# A=1\nB=\'{"x": 1}\'\nC=\nD="q"\n')
     assert parsed == {"B": '{"x": 1}', "C": "", "D": "q"}
+
+
+def test_dockerfile_fails_the_build_without_the_celery_provider() -> None:
+    """The lock does not pin the Celery provider; the image must still have a working one."""
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    check = re.search(r"^RUN python -c \"import airflow\.providers\.celery[^\"]*\"", text, re.M)
+    assert check, "no build-time import check of the Celery executor"
+    assert text.index("requirements.lock") < check.start()
+
+
+def test_airflow_init_creates_the_llm_pool_the_score_task_uses() -> None:
+    init = load_compose()["services"]["airflow-init"]
+    script = "\n".join(init["command"])
+    assert "airflow pools set llm" in script
+    dag_text = (ROOT / "dags/reddit_sentiment.py").read_text(encoding="utf-8")
+    assert 'pool="llm"' in dag_text
+
+
+@pytest.mark.parametrize("sink", ["OBJECT_STORE", "WAREHOUSE", "LLM_SCORING"])
+def test_sink_switches_reach_airflow_and_are_documented(sink: str) -> None:
+    name = f"TICKERPULSE_SINK_{sink}"
+    assert env_example()[name] == "on"
+    env = load_compose()["x-airflow-common"]["environment"]
+    assert name in compose_variables(str(env[name]))

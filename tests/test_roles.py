@@ -28,6 +28,7 @@ READER = "tickerpulse_reader"
 SERVING_TABLES = {
     "sentiment_30m",
     "sentiment_1d",
+    "sentiment_24h",
     "prices",
     "post_sentiment",
     "pipeline_runs",
@@ -37,6 +38,11 @@ SERVING_TABLES = {
     "hit_rates",
     "task_runs",
     "eval_runs",
+    # operations (sql/007_ops.sql): run states, failure events, backups, per-run metrics
+    "dag_runs",
+    "run_events",
+    "backups",
+    "run_metrics",
 }
 # Readable in part: the columns a panel shows, not the hashes, bodies or raw payloads.
 PARTIAL = {

@@ -6,6 +6,7 @@ import Airflow and the DAG file stays pure wiring.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,14 @@ def context_from_airflow(context: dict[str, Any]) -> StageContext:
     interval = resolve_interval(
         context.get("data_interval_start"), context.get("data_interval_end"), now
     )
-    return StageContext(
-        interval, RunParams.from_params(dict(context["params"]), settings), settings
+    params = RunParams.from_params(dict(context["params"]), settings)
+    # The sink switches (Variables or environment), read when the task runs, never at parse time.
+    from tickerpulse.ops.switches import effective_lake_url, effective_scorer, warehouse_enabled
+
+    settings = dataclasses.replace(
+        settings,
+        lake_url=effective_lake_url(settings.lake_url, settings.home),
+        sinks={"warehouse": warehouse_enabled()},
     )
+    params = dataclasses.replace(params, scorer=effective_scorer(params.scorer))
+    return StageContext(interval, params, settings)

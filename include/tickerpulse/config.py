@@ -49,6 +49,11 @@ class Settings:
     def docs_dir(self) -> Path:
         return self.home / "data_docs"
 
+    @property
+    def warehouse_on(self) -> bool:
+        """The warehouse sink switch (tickerpulse.ops.switches), resolved once per task."""
+        return self.sinks.get("warehouse", True)
+
 
 def load_settings() -> Settings:
     home = Path(os.environ.get("TICKERPULSE_HOME", str(PROJECT_ROOT / ".work"))).resolve()

@@ -117,6 +117,8 @@ def run(ctx: StageContext) -> dict[str, int]:
     """The DAG task: refresh through the configured Reddit source, up to this interval's end."""
     from tickerpulse.sources.factory import reddit_source
 
+    if not ctx.settings.warehouse_on:
+        return {"checked": 0, "returned": 0, "changed": 0, "removed": 0, "buckets_rebuilt": 0}
     source = reddit_source(ctx.settings)
     if not hasattr(source, "refresh"):
         log.warning("reddit source %s cannot refresh scores; skipped", source.name)

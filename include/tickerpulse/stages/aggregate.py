@@ -44,6 +44,8 @@ def rebuild_bucket(
 
 
 def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
+    if not ctx.settings.warehouse_on:
+        return {"tickers": 0, "mentions": 0}
     tickers, mentions = rebuild_bucket(ctx.settings, ctx.interval.start, ctx.interval.end)
     log.info(
         "aggregate %s: in=%d posts loaded, out=%d tickers, %d mentions",

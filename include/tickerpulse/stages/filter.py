@@ -64,6 +64,8 @@ def post_text(title: Any, body: Any) -> str:
 
 def _history(ctx: StageContext) -> tuple[dict[str, tuple[str, str | None]], list[tuple[str, int]]]:
     """Content hashes and SimHashes of posts loaded in the 24 hours before this interval."""
+    if not ctx.settings.warehouse_on:
+        return {}, []
     migrate(ctx.settings)
     params = {"since": ctx.interval.start - DEDUPE_WINDOW, "until": ctx.interval.start}
     with connect(ctx.settings) as conn, conn.cursor() as cur:

@@ -113,6 +113,12 @@ def run(
         "scorer_version": ",".join(versions) or ctx.params.scorer,
         "dq_docs_path": validate_out.get("docs_path"),
     }
+    result = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}
+    if not ctx.settings.warehouse_on:
+        log.warning(
+            "load %s: warehouse sink off, nothing written; counts %s", ctx.interval.key, result
+        )
+        return result
     migrate(ctx.settings)
     with connect(ctx.settings) as conn, conn.cursor() as cur:
         params = {"interval_start": start}
@@ -145,4 +151,4 @@ def run(
         counts["bots"],
         len(scores),
     )
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}
+    return result

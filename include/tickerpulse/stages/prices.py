@@ -37,6 +37,9 @@ MENTION_WINDOW = timedelta(days=10)
 
 def run(ctx: StageContext, filter_out: dict[str, Any]) -> dict[str, Any]:
     start, end = ctx.interval.start, ctx.interval.end
+    if not ctx.settings.warehouse_on:  # the price cache lives in the warehouse
+        log.warning("prices %s: warehouse sink off, nothing fetched", ctx.interval.key)
+        return {"tickers": len(filter_out["tickers"]), "bars": 0, "skipped": "warehouse off"}
     migrate(ctx.settings)
     with connect(ctx.settings) as conn, conn.cursor() as cur:
         cur.execute(

@@ -86,6 +86,8 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store_results(ctx: StageContext, results: list[dict[str, Any]], docs: str | None) -> None:
+    if not ctx.settings.warehouse_on:
+        return
     migrate(ctx.settings)
     rows = [
         {

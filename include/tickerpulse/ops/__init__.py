@@ -1,0 +1,13 @@
+"""Operations: run metrics and events, backups, retention and the sink switches.
+
+Everything here runs inside tasks (or the scheduler, for run-level listener hooks) and never at
+DAG parse time. Airflow is imported only lazily, where an Airflow Variable or the task context is
+the point.
+"""
+
+from __future__ import annotations
+
+# Tables that record operational history (who ran when, backups, failures). A re-run of an
+# interval adds rows to them while the pipeline tables stay byte-identical, so compare warehouse
+# checksums without them.
+OPS_TABLES = frozenset({"task_runs", "dag_runs", "run_events", "backups"})
