@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= True
 export YF_DISABLE_CURL_CFFI := 1
 
-.PHONY: help install demo test lint typecheck lock check-lock airflow sample clean
+.PHONY: help install demo test lint typecheck lock check-lock airflow sample clean extraction-report benchmarks
 
 help:
 	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
@@ -20,6 +20,8 @@ help:
 	@echo "make airflow   start Airflow standalone on http://127.0.0.1:8080 with the DAGs loaded"
 	@echo "make lint      ruff + mypy"
 	@echo "make lock      recompile requirements.lock from pyproject.toml"
+	@echo "make extraction-report  ticker precision/recall on the hand-labelled real texts"
+	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +61,16 @@ typecheck: install
 airflow: install $(AIRFLOW_HOME)/airflow.db
 	$(BIN)/airflow pools set llm 4 "concurrent LLM scoring tasks"
 	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 $(BIN)/airflow standalone
+
+extraction-report: install
+	$(BIN)/python benchmarks/bench_extraction.py
+
+benchmarks: install
+	$(BIN)/python benchmarks/bench_cli_score.py
+	$(BIN)/python benchmarks/bench_offline_scorer.py
+	cd benchmarks && ../$(BIN)/python bench_batching.py
+	$(BIN)/python benchmarks/bench_extraction.py
+	$(BIN)/python benchmarks/bench_load_rate.py
 
 sample: install
 	$(BIN)/python -m tickerpulse.sample.generate include/tickerpulse/data/sample

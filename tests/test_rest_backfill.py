@@ -279,14 +279,17 @@ def _backfill(server: Airflow, reprocess: str) -> list[dict[str, Any]]:
         b["id"] for b in server.request("GET", f"/api/v2/backfills?dag_id={DAG_ID}")["backfills"]
     }
     backfill_id = None
-    for _ in range(5):
+    for _ in range(15):
         try:
             backfill_id = server.request("POST", "/api/v2/backfills", body)["id"]
             break
         except AssertionError as exc:
             # SQLite metadata DB: "Database error" when the scheduler holds the write lock. The
             # transaction was rolled back, unless it was the audit-log write after the commit.
-            if "Database error" not in str(exc):
+            # 409 "already a running backfill": the previous one is not marked complete yet, or
+            # this very request was committed before an error answer; look, then try again.
+            message = str(exc)
+            if "Database error" not in message and "already a running backfill" not in message:
                 raise
             time.sleep(2)
             listed = server.request("GET", f"/api/v2/backfills?dag_id={DAG_ID}")["backfills"]
