@@ -151,12 +151,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             continue
 
 
-@pytest.fixture
-def rest_warehouse(pg_admin_dsn: str) -> Iterator[str]:
-    """A second fresh database (fresh_db is the one-by-one side)."""
+def _fresh_database(pg_admin_dsn: str, prefix: str) -> Iterator[str]:
     from psycopg2 import sql
 
-    name = f"tp_rest_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(pg_admin_dsn)
     admin.autocommit = True
     with admin.cursor() as cur:
@@ -171,8 +169,35 @@ def rest_warehouse(pg_admin_dsn: str) -> Iterator[str]:
         admin.close()
 
 
+def _sqlalchemy_url(dsn: str) -> str:
+    """The same database as a SQLAlchemy URL for Airflow's metadata connection."""
+    if dsn.startswith("postgres"):
+        return "postgresql+psycopg2://" + dsn.split("://", 1)[1]
+    parts = dict(piece.split("=", 1) for piece in dsn.split())
+    user = parts.get("user", "postgres")
+    password = f":{parts['password']}" if parts.get("password") else ""
+    return (
+        f"postgresql+psycopg2://{user}{password}@{parts.get('host', '127.0.0.1')}:"
+        f"{parts.get('port', '5432')}/{parts['dbname']}"
+    )
+
+
 @pytest.fixture
-def airflow_server(rest_warehouse: str, tmp_path: Path) -> Iterator[Airflow]:
+def rest_warehouse(pg_admin_dsn: str) -> Iterator[str]:
+    """A second fresh database (fresh_db is the one-by-one side)."""
+    yield from _fresh_database(pg_admin_dsn, "tp_rest")
+
+
+@pytest.fixture
+def airflow_metadata(pg_admin_dsn: str) -> Iterator[str]:
+    """Airflow's own metadata on PostgreSQL: SQLite's single writer makes the scheduler and the
+    API server trip over each other ("Database error", spurious 409/404 on backfills)."""
+    for dsn in _fresh_database(pg_admin_dsn, "tp_airflow"):
+        yield _sqlalchemy_url(dsn)
+
+
+@pytest.fixture
+def airflow_server(rest_warehouse: str, airflow_metadata: str, tmp_path: Path) -> Iterator[Airflow]:
     port = _free_port()
     home = tmp_path / "airflow-home"
     home.mkdir()
@@ -191,7 +216,7 @@ def airflow_server(rest_warehouse: str, tmp_path: Path) -> Iterator[Airflow]:
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_metadata,
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__WORKERS": "1",
