@@ -92,6 +92,16 @@ def test_intervals_load_reconcile_and_rerun_identically(
         assert extracted == loaded + quarantined + duplicates + bots
         assert with_tickers > 0 and scored > 0
 
+    by_reason = _fetch(
+        dsn,
+        "SELECT dropped_by_reason, quarantined_by_reason, duplicates, bots, quarantined"
+        " FROM tickerpulse.pipeline_runs",
+    )
+    for dropped, quarantined_reasons, duplicates, bots, quarantined in by_reason:
+        assert sum(dropped.values()) == duplicates + bots
+        assert sum(quarantined_reasons.values()) == quarantined
+        assert all(r in {"duplicate", "near_duplicate"} or r.startswith("bot:") for r in dropped)
+
     totals = _fetch(
         dsn,
         "SELECT sum(loaded), sum(quarantined), sum(duplicates + bots)"

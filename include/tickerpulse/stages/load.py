@@ -8,7 +8,9 @@ extracted = loaded + quarantined + duplicates + bots, so a run that lost a post 
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -112,6 +114,12 @@ def run(
         "cache_hits": sum(int(o["cache_hits"]) for o in score_outs),
         "scorer_version": ",".join(versions) or ctx.params.scorer,
         "dq_docs_path": validate_out.get("docs_path"),
+        "dropped_by_reason": json.dumps(
+            dict(sorted(Counter(d["reason"] for d in dropped).items()))
+        ),
+        "quarantined_by_reason": json.dumps(
+            dict(sorted(Counter(q["reason"] for q in quarantine).items()))
+        ),
     }
     result = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}
     if not ctx.settings.warehouse_on:
