@@ -23,23 +23,13 @@ from typing import Any
 from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from tickerpulse.dag_defaults import default_args
+
 NASDAQ_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
 OTHER_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/otherlisted.txt"
 
 
-def _on_failure(context: Any) -> None:
-    """Record a run event (and notify the optional webhook); imported lazily, not at parse time."""
-    from tickerpulse.ops.events import on_task_failure
-
-    on_task_failure(context)
-
-
-DEFAULT_ARGS = {
-    "owner": "tickerpulse",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=5),
-    "on_failure_callback": _on_failure,
-}
+DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=5))
 
 
 def _int_env(name: str, default: int) -> int:

@@ -31,23 +31,12 @@ from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from tickerpulse.dag_defaults import default_args
+
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
 
 
-def _on_failure(context: Any) -> None:
-    """Write a run-event row and notify the optional `tickerpulse_alerts` connection."""
-    from tickerpulse.ops.events import on_task_failure
-
-    on_task_failure(context)
-
-
-DEFAULT_ARGS = {
-    "owner": "tickerpulse",
-    "on_failure_callback": _on_failure,
-    "retries": 2,
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-}
+DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=2), exponential_backoff=True)
 
 
 @dag(

@@ -27,20 +27,9 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from tickerpulse.dag_defaults import default_args
 
-def _on_failure(context: Any) -> None:
-    """Write a run-event row and notify the optional `tickerpulse_alerts` connection."""
-    from tickerpulse.ops.events import on_task_failure
-
-    on_task_failure(context)
-
-
-DEFAULT_ARGS = {
-    "owner": "tickerpulse",
-    "on_failure_callback": _on_failure,
-    "retries": 1,
-    "retry_delay": timedelta(minutes=2),
-}
+DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
 
 
 @dag(

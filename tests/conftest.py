@@ -10,6 +10,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,26 +54,32 @@ def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield embedded_dsn(tmp_path_factory.mktemp("pgdata"))
 
 
-@pytest.fixture
-def fresh_db(pg_admin_dsn: str) -> Iterator[str]:
-    """A new, empty database for one test, dropped afterwards."""
+@contextmanager
+def new_database(admin_dsn: str, prefix: str = "tp_test") -> Iterator[str]:
+    """A new, empty database on the server of `admin_dsn` (its DSN), dropped on exit."""
     import psycopg2
     from psycopg2 import sql
 
-    name = f"tp_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_admin_dsn)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(admin_dsn)
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    dsn = _with_dbname(pg_admin_dsn, name)
     try:
-        yield dsn
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield _with_dbname(admin_dsn, name)
     finally:
         with admin.cursor() as cur:
             cur.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
         admin.close()
+
+
+@pytest.fixture
+def fresh_db(pg_admin_dsn: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    with new_database(pg_admin_dsn) as dsn:
+        yield dsn
 
 
 def _with_dbname(dsn: str, name: str) -> str:
@@ -99,6 +106,14 @@ def pipeline_env(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture
+def isolated_yfinance_cache(tmp_path: Path) -> None:
+    """yfinance keeps time zones and cookies in a per-user SQLite cache: keep tests out of it."""
+    import yfinance as yf
+
+    yf.set_tz_cache_location(str(tmp_path / "yf-cache"))
 
 
 def shared_data(*parts: str) -> Path:

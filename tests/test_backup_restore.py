@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.conftest import _with_dbname
+from tests.conftest import new_database
 from tickerpulse.lake import Lake
 from tickerpulse.ops.backup import (
     backup_name,
@@ -53,9 +53,6 @@ def _seed(dsn: str) -> None:
 def test_dump_restore_round_trip_gives_identical_row_counts(
     fresh_db: str, pg_admin_dsn: str, tmp_path: Path
 ) -> None:
-    import uuid
-
-    from psycopg2 import sql
 
     _seed(fresh_db)
     at_dump_time = table_row_counts(fresh_db)
@@ -64,13 +61,7 @@ def test_dump_restore_round_trip_gives_identical_row_counts(
     assert done.url.endswith("backups/warehouse/" + backup_name(NOW))
     assert done.size_bytes > 0 and len(done.sha256) == 64
 
-    target = f"tp_restore_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(pg_admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
-    restored_dsn = _with_dbname(pg_admin_dsn, target)
-    try:
+    with new_database(pg_admin_dsn, "tp_restore") as restored_dsn:
         local = download_backup(lake, done.url, tmp_path / "w.dump")
         restore_file(local, restored_dsn)
         restored = table_row_counts(restored_dsn)
@@ -84,12 +75,6 @@ def test_dump_restore_round_trip_gives_identical_row_counts(
             assert cur.fetchone() == ('Quote\'s "Co"\\n',)
             cur.execute("SELECT count(*) FROM public.tickerpulse_migrations")
             assert cur.fetchone()[0] > 0
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
-            )
-        admin.close()
 
 
 def test_pg_tool_matches_the_server_major(fresh_db: str) -> None:

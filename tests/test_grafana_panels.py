@@ -10,7 +10,6 @@ rollup by range, and both branches must work.
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +31,7 @@ from tickerpulse.grafana_macros import (
 )
 from tickerpulse.warehouse.migrate import migrate
 
-from .conftest import _with_dbname
+from .conftest import new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAFANA = ROOT / "grafana"
@@ -54,22 +53,10 @@ class Warehouse:
 @pytest.fixture(scope="module")
 def warehouse(pg_admin_dsn: str) -> Iterator[Warehouse]:
     """A migrated warehouse with 10 days of dense synthetic data for 12 tickers, ending now."""
-    name = f"tp_test_panels_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(pg_admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    dsn = _with_dbname(pg_admin_dsn, name)
-    try:
+    with new_database(pg_admin_dsn, "tp_test_panels") as dsn:
         migrate(dsn)
         end = seed(dsn, end=aligned_now(), days=10, tickers=12, posts_per_ticker_day=3)
         yield Warehouse(dsn, end)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
-        admin.close()
 
 
 @pytest.fixture(scope="module")

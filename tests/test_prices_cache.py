@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -20,14 +19,10 @@ from tickerpulse.warehouse.migrate import migrate
 DAY = date(2026, 11, 23)  # a Monday, EST
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
-
-
-@pytest.fixture(autouse=True)
-def isolated_yfinance_cache(tmp_path: Path) -> None:
-    import yfinance as yf
-
-    yf.set_tz_cache_location(str(tmp_path / "yf-cache"))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The inplace keyword"),
+    pytest.mark.usefixtures("isolated_yfinance_cache"),
+]
 
 
 @pytest.fixture

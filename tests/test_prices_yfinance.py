@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,15 +19,10 @@ START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
 END = START + timedelta(minutes=90)
 
 # yfinance 1.7 uses pandas' deprecated inplace= arguments; that is its business, not ours.
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
-
-
-@pytest.fixture(autouse=True)
-def isolated_yfinance_cache(tmp_path: Path) -> None:
-    """yfinance keeps time zones and cookies in a per-user SQLite cache: keep tests out of it."""
-    import yfinance as yf
-
-    yf.set_tz_cache_location(str(tmp_path / "yf-cache"))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The inplace keyword"),
+    pytest.mark.usefixtures("isolated_yfinance_cache"),
+]
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +37,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from tests.conftest import _with_dbname
+from tests.conftest import new_database
 from tickerpulse.ops import OPS_TABLES
 from tickerpulse.warehouse.checksum import table_checksums
 
@@ -151,24 +150,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _fresh_database(pg_admin_dsn: str, prefix: str) -> Iterator[str]:
-    from psycopg2 import sql
-
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_dbname(pg_admin_dsn, name)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        admin.close()
-
-
 def _sqlalchemy_url(dsn: str) -> str:
     """The same database as a SQLAlchemy URL for Airflow's metadata connection."""
     if dsn.startswith("postgres"):
@@ -185,14 +166,15 @@ def _sqlalchemy_url(dsn: str) -> str:
 @pytest.fixture
 def rest_warehouse(pg_admin_dsn: str) -> Iterator[str]:
     """A second fresh database (fresh_db is the one-by-one side)."""
-    yield from _fresh_database(pg_admin_dsn, "tp_rest")
+    with new_database(pg_admin_dsn, "tp_rest") as dsn:
+        yield dsn
 
 
 @pytest.fixture
 def airflow_metadata(pg_admin_dsn: str) -> Iterator[str]:
     """Airflow's own metadata on PostgreSQL: SQLite's single writer makes the scheduler and the
     API server trip over each other ("Database error", spurious 409/404 on backfills)."""
-    for dsn in _fresh_database(pg_admin_dsn, "tp_airflow"):
+    with new_database(pg_admin_dsn, "tp_airflow") as dsn:
         yield _sqlalchemy_url(dsn)
 
 

@@ -20,7 +20,7 @@ from psycopg2 import sql as pgsql
 
 from tickerpulse.warehouse.migrate import migrate
 
-from .conftest import _with_dbname
+from .conftest import new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 READER = "tickerpulse_reader"
@@ -62,30 +62,9 @@ PARTIAL = {
 }
 
 
-def _create_db(admin_dsn: str, prefix: str) -> tuple[str, str]:
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    admin.close()
-    return name, _with_dbname(admin_dsn, name)
-
-
-def _drop_db(admin_dsn: str, name: str) -> None:
-    admin = psycopg2.connect(admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(
-            pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-        )
-    admin.close()
-
-
 @pytest.fixture(scope="module")
 def warehouse(pg_admin_dsn: str) -> Iterator[str]:
-    name, dsn = _create_db(pg_admin_dsn, "tp_test_roles")
-    try:
+    with new_database(pg_admin_dsn, "tp_test_roles") as dsn:
         migrate(dsn)
         conn = psycopg2.connect(dsn)
         with conn, conn.cursor() as cur:  # something outside the schema the reader must not see
@@ -93,8 +72,6 @@ def warehouse(pg_admin_dsn: str) -> Iterator[str]:
             cur.execute("INSERT INTO public.not_served VALUES ('x')")
         conn.close()
         yield dsn
-    finally:
-        _drop_db(pg_admin_dsn, name)
 
 
 @pytest.fixture
@@ -277,23 +254,25 @@ def test_roles_migration_is_safe_when_the_role_exists_and_runs_concurrently(
 ) -> None:
     """Two warehouses migrating at once on one server, the role already there: both succeed,
     and running 002 again changes nothing."""
-    made = [_create_db(pg_admin_dsn, "tp_test_roles_c") for _ in range(2)]
-    failures: list[BaseException] = []
+    with (
+        new_database(pg_admin_dsn, "tp_test_roles_c") as first,
+        new_database(pg_admin_dsn, "tp_test_roles_c") as second,
+    ):
+        failures: list[BaseException] = []
 
-    def run(dsn: str) -> None:
-        try:
-            migrate(dsn)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
+        def run(dsn: str) -> None:
+            try:
+                migrate(dsn)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
 
-    try:
-        threads = [threading.Thread(target=run, args=(dsn,)) for _name, dsn in made]
+        threads = [threading.Thread(target=run, args=(dsn,)) for dsn in (first, second)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         assert not failures, failures
-        conn = psycopg2.connect(made[0][1])
+        conn = psycopg2.connect(first)
         try:
             with conn, conn.cursor() as cur:
                 cur.execute((ROOT / "sql" / "002_roles.sql").read_text(encoding="utf-8"))
@@ -303,6 +282,3 @@ def test_roles_migration_is_safe_when_the_role_exists_and_runs_concurrently(
             assert tickerpulse_tables(conn) >= SERVING_TABLES - {"eval_runs"}
         finally:
             conn.close()
-    finally:
-        for name, _dsn in made:
-            _drop_db(pg_admin_dsn, name)

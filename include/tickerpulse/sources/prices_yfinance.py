@@ -87,7 +87,7 @@ class YFinancePriceSource:
             raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
         wanted = sorted({t.strip().upper() for t in tickers if t and t.strip()})
         if not wanted:
-            return FetchResult(_empty_fetch())
+            return FetchResult(empty_fetch_frame())
         start, end = _utc(start), _utc(end)
         session = self._session if self._session is not None else _default_session()
         _forget_cached_responses()
@@ -171,7 +171,7 @@ class _ChartWatch:
 
 def _long_frame(raw: pd.DataFrame | None, interval: str = "30m") -> pd.DataFrame:
     if raw is None or raw.empty or not isinstance(raw.columns, pd.MultiIndex):
-        return _empty_fetch()
+        return empty_fetch_frame()
     parts = []
     for ticker in raw.columns.get_level_values(0).unique():
         one = raw[ticker].dropna(subset=["Close"])
@@ -202,7 +202,7 @@ def _long_frame(raw: pd.DataFrame | None, interval: str = "30m") -> pd.DataFrame
             )
         )
     if not parts:
-        return _empty_fetch()
+        return empty_fetch_frame()
     return pd.concat(parts, ignore_index=True)[FETCH_COLUMNS]
 
 
@@ -252,10 +252,6 @@ def _splits(
     return sorted(set(found))
 
 
-def _empty_fetch() -> pd.DataFrame:
-    return empty_fetch_frame()
-
-
 def _day_after(moment: datetime) -> date:
     """yfinance's daily `end` is an exclusive date; include the day `moment` falls in if needed."""
     day = moment.astimezone(UTC).date()
@@ -264,20 +260,6 @@ def _day_after(moment: datetime) -> date:
         if moment == datetime(day.year, day.month, day.day, tzinfo=UTC)
         else date.fromordinal(day.toordinal() + 1)
     )
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ticker": pd.Series(dtype="object"),
-            "bar_start": pd.Series(dtype="datetime64[ns, UTC]"),
-            "open": pd.Series(dtype="float64"),
-            "high": pd.Series(dtype="float64"),
-            "low": pd.Series(dtype="float64"),
-            "close": pd.Series(dtype="float64"),
-            "volume": pd.Series(dtype="int64"),
-        }
-    )[PRICE_COLUMNS]
 
 
 def _default_session() -> Any:

