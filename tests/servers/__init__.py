@@ -9,9 +9,11 @@ got, so tests can assert on what was sent as well as on what came back.
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -65,6 +67,32 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Random faults ("chaos"): each request, with probability `chaos_rate`, gets one of
+        # `chaos_kinds` (server-specific fault names), drawn from a seeded RNG so a soak is
+        # repeatable. Every fault handed out is counted in `faults_injected`.
+        self.chaos_rate = 0.0
+        self.chaos_kinds: tuple[str, ...] = ()
+        self.faults_injected: Counter[str] = Counter()
+        self._chaos_rng = random.Random(0)
+
+    # -- chaos ----------------------------------------------------------------------------------
+    def set_chaos(self, rate: float, kinds: tuple[str, ...], seed: int = 0) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("chaos rate must be in [0, 1]")
+        if rate and not kinds:
+            raise ValueError("chaos needs at least one fault kind")
+        with self._lock:
+            self.chaos_rate, self.chaos_kinds = rate, tuple(kinds)
+            self._chaos_rng = random.Random(seed)
+
+    def chaos_kind(self) -> str | None:
+        """The random fault for this request, or None; subclasses call it from `handle`."""
+        with self._lock:
+            if not self.chaos_rate or self._chaos_rng.random() >= self.chaos_rate:
+                return None
+            kind = self._chaos_rng.choice(self.chaos_kinds)
+            self.faults_injected[kind] += 1
+            return kind
 
     # -- to implement -------------------------------------------------------------------------
     def handle(self, request: RecordedRequest) -> Reply:
