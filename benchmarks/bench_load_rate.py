@@ -96,6 +96,7 @@ def synthetic(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[st
                     "model": None,
                     "prompt_version": None,
                     "unscored_reason": None,
+                    "fallback_reason": None,
                     "tokens_in": 0,
                     "tokens_out": 0,
                     "mention_kind": "cashtag",

@@ -37,4 +37,5 @@ def context_from_airflow(context: dict[str, Any]) -> StageContext:
         sinks={"warehouse": warehouse_enabled()},
     )
     params = dataclasses.replace(params, scorer=effective_scorer(params.scorer))
-    return StageContext(interval, params, settings)
+    run_id = context.get("run_id") or getattr(dag_run, "run_id", None)
+    return StageContext(interval, params, settings, str(run_id) if run_id else None)

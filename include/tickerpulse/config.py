@@ -25,6 +25,17 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_float(name: str) -> float | None:
+    """A non-negative number, or None when unset or empty; anything else is an error."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    value = float(raw)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -44,6 +55,8 @@ class Settings:
     reddit_conn_id: str
     db_conn_id: str
     sinks: dict[str, bool] = field(default_factory=dict)
+    # TICKERPULSE_LLM_BUDGET_USD: the LLM spend cap of one DAG run (None: no cap).
+    llm_budget_usd: float | None = None
 
     @property
     def docs_dir(self) -> Path:
@@ -76,4 +89,5 @@ def load_settings() -> Settings:
         llm_conn_id=os.environ.get("TICKERPULSE_LLM_CONN_ID", "llm_default"),
         reddit_conn_id=os.environ.get("TICKERPULSE_REDDIT_CONN_ID", "reddit_default"),
         db_conn_id=os.environ.get("TICKERPULSE_DB_CONN_ID", "tickerpulse_db"),
+        llm_budget_usd=_optional_float("TICKERPULSE_LLM_BUDGET_USD"),
     )

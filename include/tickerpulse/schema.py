@@ -57,5 +57,7 @@ SCORE_SCHEMA = pa.schema(
         pa.field("unscored_reason", pa.string()),
         pa.field("tokens_in", pa.int64(), nullable=False),
         pa.field("tokens_out", pa.int64(), nullable=False),
+        # Why the offline scorer scored a row the run asked the LLM for ("llm budget reached").
+        pa.field("fallback_reason", pa.string()),
     ]
 )

@@ -10,4 +10,7 @@ from __future__ import annotations
 # Tables that record operational history (who ran when, backups, failures). A re-run of an
 # interval adds rows to them while the pipeline tables stay byte-identical, so compare warehouse
 # checksums without them.
-OPS_TABLES = frozenset({"task_runs", "dag_runs", "run_events", "backups"})
+# llm_budgets and llm_calls (sql/009) are per-run spend and call traces: history, not output.
+OPS_TABLES = frozenset(
+    {"task_runs", "dag_runs", "run_events", "backups", "llm_budgets", "llm_calls"}
+)

@@ -56,13 +56,24 @@ class StageContext:
     interval: Interval
     params: RunParams
     settings: Settings
+    # The Airflow run id, when there is one: keys what all tasks of one run share (the LLM
+    # budget). A run outside Airflow (CLI, tests) has none.
+    run_id: str | None = None
+
+    @property
+    def run_key(self) -> str:
+        """The run's identity for shared per-run state: its run id, else its interval."""
+        return self.run_id or f"interval:{self.interval.key}"
 
     @property
     def lake(self) -> Lake:
         return Lake(self.settings.lake_url)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"interval": self.interval.to_dict(), "params": self.params.to_dict()}
+        out: dict[str, Any] = {"interval": self.interval.to_dict(), "params": self.params.to_dict()}
+        if self.run_id is not None:
+            out["run_id"] = self.run_id
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], settings: Settings | None = None) -> StageContext:
@@ -71,4 +82,5 @@ class StageContext:
             Interval.from_dict(data["interval"]),
             RunParams.from_params(data["params"], settings),
             settings,
+            data.get("run_id"),
         )

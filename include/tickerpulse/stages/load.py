@@ -57,6 +57,7 @@ SENTIMENT_COLUMNS = [
     "unscored_reason",
     "tokens_in",
     "tokens_out",
+    "fallback_reason",
     "mention_kind",
     "mention_weight",
     "interval_start",
@@ -95,6 +96,16 @@ def run(
     tokens_in = sum(int(o["tokens_in"]) for o in score_outs)
     tokens_out = sum(int(o["tokens_out"]) for o in score_outs)
     llm_calls = sum(int(o["llm_calls"]) for o in score_outs)
+    # Each score task prices its own calls (it knows the model); older outputs carry no cost.
+    cost = round(
+        sum(
+            float(o["cost_usd"]) if "cost_usd" in o else cost_usd(o["tokens_in"], o["tokens_out"])
+            for o in score_outs
+            if int(o["llm_calls"])
+        )
+        + 0.0,
+        6,
+    )
     versions = sorted({o["scorer_version"] for o in score_outs if o.get("posts")})
     counts = {
         "interval_start": start,
@@ -110,8 +121,9 @@ def run(
         "llm_calls": llm_calls,
         "tokens_in": tokens_in,
         "tokens_out": tokens_out,
-        "cost_usd": cost_usd(tokens_in, tokens_out) if llm_calls else 0.0,
+        "cost_usd": cost,
         "cache_hits": sum(int(o["cache_hits"]) for o in score_outs),
+        "llm_fallback": sum(int(o.get("llm_fallback", 0)) for o in score_outs),
         "scorer_version": ",".join(versions) or ctx.params.scorer,
         "dq_docs_path": validate_out.get("docs_path"),
         "dropped_by_reason": json.dumps(
