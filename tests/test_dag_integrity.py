@@ -109,3 +109,12 @@ def test_params_are_validated(dagbag: Any) -> None:
         params.get_param("post_limit").resolve(0)
     with pytest.raises(ParamValidationError):
         params.get_param("subreddits").resolve(["ok", "bad name; DROP TABLE"])
+
+
+def test_llm_batch_prefill_shape(dagbag: Any) -> None:
+    dag = dagbag.get_dag("llm_batch_prefill")
+    assert dag.timetable.summary == "None" and dag.max_active_runs == 1
+    assert set(dag.task_ids) == {"plan", "submit", "wait", "collect"}
+    wait = dag.get_task("wait")
+    assert type(wait).__name__ == "BatchJobSensor" and wait.deferrable
+    assert {"start", "end", "llm_policy"} <= set(dag.params.keys())
