@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= True
 export YF_DISABLE_CURL_CFFI := 1
 
-.PHONY: help install demo test lint typecheck lock check-lock airflow sample clean extraction-report benchmarks
+.PHONY: help install demo test lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm
 
 help:
 	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
@@ -22,6 +22,8 @@ help:
 	@echo "make lock      recompile requirements.lock from pyproject.toml"
 	@echo "make extraction-report  ticker precision/recall on the hand-labelled real texts"
 	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
+	@echo "make bench-llm          LLM scoring on real WSB data against the local OpenAI-protocol server"
+	@echo "make soak               48 intervals with 10% random faults vs a fault-free run, table by table"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +73,12 @@ benchmarks: install
 	cd benchmarks && ../$(BIN)/python bench_batching.py
 	$(BIN)/python benchmarks/bench_extraction.py
 	$(BIN)/python benchmarks/bench_load_rate.py
+
+soak: install
+	$(BIN)/python -m tests.soak --intervals 48 --fault-rate 0.1 --seed 1 --parallel
+
+bench-llm: install
+	$(BIN)/python benchmarks/bench_llm_scoring.py
 
 sample: install
 	$(BIN)/python -m tickerpulse.sample.generate include/tickerpulse/data/sample

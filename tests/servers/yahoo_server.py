@@ -18,10 +18,21 @@ go out as `events.splits` as Yahoo sends them. Failure modes a test can switch o
 - `fail_first`: {ticker: n} the first n chart requests get a 500, later ones succeed;
 - `empty_tickers`: a 200 with no bars (what a throttled or stale Yahoo answer looks like);
 - an unknown ticker (not in `bars`/`daily`): a 404 "symbol may be delisted".
+Random faults (`set_chaos(rate, kinds, seed)`, kinds from `ALL_FAULT_KINDS`) act on chart
+requests only, the calls that carry data (the cookie and crumb handshake is left alone):
+- `http_429`: Yahoo's plain-text "Too Many Requests", which yfinance raises as a rate limit;
+- `http_500` / `http_503`: a server error with Yahoo's error JSON;
+- `timeout`: the right answer, but only after `chaos_delay` seconds, longer than the read timeout
+  of `session(read_timeout=...)`, so the client gives up as it would on a hung connection;
+- `empty`: a 200 with no bars (Yahoo's throttled or stale answer);
+- `malformed`: a 200 whose JSON is cut off mid-body.
+The last two are indistinguishable, for yfinance, from a genuine "no trades" answer (it swallows
+the parse error), which is why `TRANSPORT_FAULT_KINDS` lists the others apart.
 """
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -76,6 +87,14 @@ def regular_session_bars(day: date, first_price: float, step: float = 0.1) -> li
     return bars
 
 
+# Random fault kinds (see the module docstring).
+HTTP_429, HTTP_500, HTTP_503, TIMEOUT = "http_429", "http_500", "http_503", "timeout"
+EMPTY, MALFORMED = "empty", "malformed"
+TRANSPORT_FAULT_KINDS = (HTTP_429, HTTP_500, HTTP_503, TIMEOUT)
+ALL_FAULT_KINDS = (*TRANSPORT_FAULT_KINDS, EMPTY, MALFORMED)
+SERVER_ERROR = b'{"finance":{"error":{"code":"Internal Server Error","description":""}}}'
+
+
 class YahooServer(LoopbackServer):
     def __init__(
         self,
@@ -97,11 +116,16 @@ class YahooServer(LoopbackServer):
         self.fail_tickers: set[str] = set()  # chart requests for these get a 500
         self.fail_first: dict[str, int] = {}  # the first n chart requests for these get a 500
         self.empty_tickers: set[str] = set()  # a 200 with no bars
+        self.chaos_delay = 1.5  # seconds a `timeout` fault holds the answer back
 
-    def session(self) -> requests.Session:
-        """A requests.Session that sends every *.yahoo.com request here."""
+    def session(self, read_timeout: float | None = None) -> requests.Session:
+        """A requests.Session that sends every *.yahoo.com request here.
+
+        `read_timeout` caps the timeout yfinance asks for (10 s in the pipeline), so a `timeout`
+        fault costs a soak about a second instead of ten.
+        """
         session = requests.Session()
-        adapter = _RedirectYahoo(self.port)
+        adapter = _RedirectYahoo(self.port, read_timeout)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -141,6 +165,25 @@ class YahooServer(LoopbackServer):
         )
 
     def _chart(self, request: RecordedRequest, ticker: str) -> Reply:
+        fault = self.chaos_kind()
+        if fault == HTTP_429:
+            return Reply(
+                status=429, body=b"Edge: Too Many Requests", headers={"Content-Type": "text/plain"}
+            )
+        if fault in (HTTP_500, HTTP_503):
+            return Reply(
+                status=int(fault.removeprefix("http_")),
+                body=SERVER_ERROR,
+                headers={"Content-Type": "application/json;charset=utf-8"},
+            )
+        if fault == TIMEOUT:
+            clock.sleep(self.chaos_delay)
+        reply = self._chart_answer(request, ticker, empty=fault == EMPTY)
+        if fault == MALFORMED and reply.status == 200:
+            reply.body = reply.body[: len(reply.body) // 2]
+        return reply
+
+    def _chart_answer(self, request: RecordedRequest, ticker: str, empty: bool = False) -> Reply:
         if self.fail_first.get(ticker, 0) > 0:
             self.fail_first[ticker] -= 1
             return Reply(status=500, body=b'{"finance":{"error":{"code":"Internal Server Error"}}}')
@@ -161,7 +204,8 @@ class YahooServer(LoopbackServer):
             rows = self.daily.get(ticker, [])
         else:
             rows = []
-        rows = [b for b in rows if lo <= b.start < hi and ticker not in self.empty_tickers]
+        empty = empty or ticker in self.empty_tickers
+        rows = [b for b in rows if lo <= b.start < hi and not empty]
         result: dict[str, Any] = {
             "meta": self._meta(ticker, interval, lo, hi, rows, now),
             "indicators": {"quote": [{}]},
@@ -260,9 +304,10 @@ def _period(day: date, start: time, end: time) -> dict[str, Any]:
 class _RedirectYahoo(HTTPAdapter):
     """Send *.yahoo.com requests to the loopback server, over plain HTTP."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, read_timeout: float | None = None) -> None:
         super().__init__()
         self._port = port
+        self._read_timeout = read_timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         parts = urlsplit(request.url or "")
@@ -274,6 +319,11 @@ class _RedirectYahoo(HTTPAdapter):
             ("http", f"127.0.0.1:{self._port}", parts.path or "/", parts.query, "")
         )
         local.headers["X-Yahoo-Host"] = host
+        if self._read_timeout is not None:
+            asked = kwargs.get("timeout")
+            kwargs["timeout"] = (
+                self._read_timeout if asked is None else min(float(asked), self._read_timeout)
+            )
         response = super().send(local, **kwargs)
         response.url = request.url or ""
         response.request = request
