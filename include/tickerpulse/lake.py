@@ -4,6 +4,8 @@ A local folder (file://) by default, S3 with an Airflow aws connection (s3://con
 No reader may ever see half a file: locally a file is written under a temporary name and renamed
 into place (rename is atomic on one filesystem); on S3 a single PUT, or a multipart upload that is
 completed only at the end, is already all-or-nothing, so the object is written in one call.
+A process killed mid-write (SIGKILL) can leave its hidden temporary file behind, never a partial
+file at the final name; `list` skips such dot-files, and the next write of the name replaces it.
 Parquet files are written from an explicit Arrow schema with no pandas metadata and no timestamps,
 so a re-run that sees the same input writes the same bytes.
 """
@@ -84,4 +86,8 @@ class Lake:
         target = self.path(rel)
         if not target.exists():
             return []
-        return sorted(self.url(f"{rel.rstrip('/')}/{p.name}") for p in target.iterdir())
+        return sorted(
+            self.url(f"{rel.rstrip('/')}/{p.name}")
+            for p in target.iterdir()
+            if not p.name.startswith(".")  # a killed write's temporary file, not data
+        )

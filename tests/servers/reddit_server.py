@@ -7,6 +7,12 @@ praw's `reddit.info(fullnames=...)` asks; tests may change `score` or mark a rec
 between calls), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
 `more` stub when the post has more top-level comments than `limit`). Text fields are HTML-escaped
 unless `raw_json=1`, as Reddit does. Every API call needs the bearer token it handed out.
+
+Faults, for the fault-injection tests and the soak: each API call (the token grant excepted) takes
+the next queued fault (`fail_next`) or else a random one (`set_chaos(rate, ALL_FAULT_KINDS)`).
+`http_429` carries Reddit's `x-ratelimit-*` headers and `Retry-After`; `timeout` stalls for
+`stall_seconds` before answering, longer than a test client's timeout; `malformed_json` sends
+half of the real body; `malformed_listing` sends valid JSON whose Listings lack `data.children`.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import json
 import re
+import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,6 +34,14 @@ TOKEN = "test-bearer-token"
 LISTING_REACH = 1000
 PAGE_MAX = 100
 TEXT_FIELDS = ("title", "selftext", "body")
+
+HTTP_429 = "http_429"
+HTTP_500 = "http_500"
+HTTP_503 = "http_503"
+TIMEOUT = "timeout"
+MALFORMED_JSON = "malformed_json"
+MALFORMED_LISTING = "malformed_listing"
+ALL_FAULT_KINDS = (HTTP_429, HTTP_500, HTTP_503, TIMEOUT, MALFORMED_JSON, MALFORMED_LISTING)
 
 _NEW_PATH = re.compile(r"^/r/(?P<sub>[^/]+)/new/?$")
 _COMMENTS_PATH = re.compile(r"^/comments/(?P<id>[A-Za-z0-9_]+)(?:/[^/]*)?/?$")
@@ -50,6 +67,56 @@ class RedditServer(LoopbackServer):
             else:
                 self.posts.append(record)
         self.posts.sort(key=lambda r: float(r["created_utc"]), reverse=True)
+        # Fault knobs: how long a `timeout` stalls, and the reset a 429 announces (Reddit's is the
+        # seconds left in its 600 s window; a test wants it short).
+        self.stall_seconds = 2.0
+        self.ratelimit_reset_seconds = 1
+        self._fault_queue: deque[tuple[str, str]] = deque()
+
+    # -- faults ---------------------------------------------------------------------------------
+    def fail_next(self, kind: str, times: int = 1, path_prefix: str = "/") -> None:
+        """Answer the next `times` API calls under `path_prefix` with fault `kind`."""
+        if kind not in ALL_FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {ALL_FAULT_KINDS}")
+        with self._lock:
+            self._fault_queue.extend([(kind, path_prefix)] * times)
+
+    def _queued_fault(self, path: str) -> str | None:
+        with self._lock:
+            for index, (kind, prefix) in enumerate(self._fault_queue):
+                if path.startswith(prefix):
+                    del self._fault_queue[index]
+                    self.faults_injected[kind] += 1
+                    return kind
+        return None
+
+    def _faulty(self, kind: str, request: RecordedRequest) -> Reply:
+        if kind == HTTP_429:
+            reset = str(self.ratelimit_reset_seconds)
+            headers = {
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-used": "600",
+                "x-ratelimit-reset": reset,
+                "Retry-After": reset,
+            }
+            return Reply.json({"message": "Too Many Requests", "error": 429}, 429, headers)
+        if kind in (HTTP_500, HTTP_503):
+            status = int(kind.removeprefix("http_"))
+            return Reply.json({"message": "Server Error", "error": status}, status=status)
+        if kind == TIMEOUT:
+            time.sleep(self.stall_seconds)  # the client has given up by now
+            return self._route(request)
+        reply = self._route(request)
+        if kind == MALFORMED_JSON:
+            reply.body = reply.body[: len(reply.body) // 2]
+            return reply
+        if kind == MALFORMED_LISTING:
+            payload = json.loads(reply.body)
+            for listing in payload if isinstance(payload, list) else [payload]:
+                if isinstance(listing, dict) and isinstance(listing.get("data"), dict):
+                    listing["data"].pop("children", None)
+            return Reply.json(payload)
+        raise ValueError(f"unknown fault {kind!r}")
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(self, request: RecordedRequest) -> Reply:
@@ -57,6 +124,12 @@ class RedditServer(LoopbackServer):
             return self._access_token(request)
         if request.headers.get("authorization", "").lower() != f"bearer {TOKEN}":
             return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        kind = self._queued_fault(request.path) or self.chaos_kind()
+        if kind is not None:
+            return self._faulty(kind, request)
+        return self._route(request)
+
+    def _route(self, request: RecordedRequest) -> Reply:
         if request.path.rstrip("/") == "/api/info":
             return self._info(request)
         if match := _NEW_PATH.match(request.path):

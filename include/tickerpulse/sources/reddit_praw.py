@@ -5,17 +5,31 @@ window: a 30-minute interval costs one or two listing pages, not the whole 1,000
 Records are read from what the listing already returned (`vars(obj)`), never through praw's
 lazy attributes, which would cost one HTTP request per post or author. The only other request
 is one comments page per kept post.
+
+Faults: every HTTP call goes through `RetryingRequestor` (praw's documented `requestor_class`
+hook), which retries 429s (waiting as long as Reddit's `Retry-After`/`x-ratelimit-reset` says),
+5xx, timeouts, dropped connections and malformed bodies (invalid JSON, or a Listing without
+`data.children`) a bounded number of times with exponential backoff. It sits under prawcore, so
+one fault costs one re-sent request, not a re-walk of the listing. When the budget is spent it
+raises `RedditUnavailable`, which fails the task before anything of that subreddit is written.
+prawcore's own retries (two, on 5xx and connection errors, with 0-4 s random sleeps) are bypassed
+because this layer answers first; its timeout (16 s, per request) is replaced by ours.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import praw
+import prawcore
+import requests
 from praw.models import Comment, MoreComments, Submission
 
 from tickerpulse.sources.base import RedditRecord
@@ -40,6 +54,115 @@ AUTHOR_FIELDS = ("author_created_utc", "author_link_karma", "author_comment_karm
 COMMENT_SORT = "top"
 INFO_BATCH = 100  # ids per /api/info request, Reddit's maximum
 REMOVED_TEXTS = ("[removed]", "[deleted]")
+# Statuses worth sending again: rate limited, request timeout, and the server-side failures.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 522})
+RETRY_EXCEPTIONS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class RedditUnavailable(RuntimeError):
+    """Reddit kept failing (or asked us to wait too long): the task fails and Airflow retries."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one HTTP call to Reddit is tried. The defaults suit the real API; tests shrink
+    the waits so a fault costs milliseconds."""
+
+    attempts: int = 5  # tries per request, the first included
+    backoff_seconds: float = 1.0  # wait after the first failure, doubled per further failure
+    max_backoff_seconds: float = 30.0
+    max_wait_seconds: float = 120.0  # a rate-limit reset longer than this fails the task instead
+    timeout_seconds: float = 16.0  # per request (connect and each read)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("retry attempts must be at least 1 (the first try)")
+
+    def backoff(self, failures: int) -> float:
+        return float(min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (failures - 1)))
+
+
+class RetryingRequestor(prawcore.Requestor):
+    """A prawcore Requestor that retries transient faults itself; see the module docstring."""
+
+    def __init__(self, *, policy: RetryPolicy | None = None, **kwargs: Any) -> None:
+        self.policy = policy or RetryPolicy()
+        super().__init__(timeout=self.policy.timeout_seconds, **kwargs)
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        what = _describe(args)
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                response = super().request(*args, timeout=self.policy.timeout_seconds, **kwargs)
+            except prawcore.RequestException as exc:
+                if not isinstance(exc.original_exception, RETRY_EXCEPTIONS):
+                    raise
+                problem = f"{type(exc.original_exception).__name__}: {exc.original_exception}"
+                wait = self.policy.backoff(attempt)
+            else:
+                found, wait = _problem(response, self.policy.backoff(attempt))
+                if found is None:
+                    return response
+                problem = found
+            if attempt == self.policy.attempts:
+                raise RedditUnavailable(
+                    f"Reddit {what} failed {attempt} times in a row; last: {problem}"
+                )
+            if wait > self.policy.max_wait_seconds:
+                raise RedditUnavailable(
+                    f"Reddit {what}: {problem}; asked to wait {wait:.0f} s, more than the "
+                    f"{self.policy.max_wait_seconds:.0f} s this task may wait"
+                )
+            log.warning(
+                "Reddit %s: %s (attempt %d of %d); retrying in %.2f s",
+                what,
+                problem,
+                attempt,
+                self.policy.attempts,
+                wait,
+            )
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _describe(args: tuple[Any, ...]) -> str:
+    method = str(args[0]).upper() if args else "?"
+    path = urlsplit(str(args[1])).path if len(args) > 1 else "?"
+    return f"{method} {path}"
+
+
+def _problem(response: requests.Response, backoff: float) -> tuple[str | None, float]:
+    """(what is wrong with this response, how long to wait before the next try), or (None, 0)."""
+    status = response.status_code
+    if status == 429:
+        waits = [backoff]
+        for header in ("retry-after", "x-ratelimit-reset"):
+            try:
+                waits.append(float(response.headers.get(header, "")))
+            except ValueError:
+                pass
+        return f"HTTP 429 (rate limited, {response.headers.get('x-ratelimit-used')} used)", max(
+            waits
+        )
+    if status in RETRY_STATUSES:
+        return f"HTTP {status}", backoff
+    if status != 200 or "json" not in response.headers.get("content-type", ""):
+        return None, 0.0  # not ours to judge: prawcore raises its own errors for these
+    try:
+        payload = json.loads(response.content)
+    except ValueError as exc:
+        return f"malformed JSON body ({exc})", backoff
+    listings = payload if isinstance(payload, list) else [payload]
+    for listing in listings:
+        if isinstance(listing, dict) and listing.get("kind") == "Listing":
+            data = listing.get("data")
+            if not isinstance(data, dict) or not isinstance(data.get("children"), list):
+                return "malformed listing (no data.children)", backoff
+    return None, 0.0
 
 
 def refreshed_state(data: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +199,7 @@ class PrawRedditSource:
         reddit_url: str | None = None,
         include_comments: bool = True,
         comments_per_post: int = 20,
+        retry: RetryPolicy | None = None,
     ) -> None:
         urls: dict[str, Any] = {"oauth_url": oauth_url, "reddit_url": reddit_url}
         self._reddit = praw.Reddit(
@@ -83,6 +207,8 @@ class PrawRedditSource:
             client_secret=client_secret,
             user_agent=user_agent,
             check_for_updates=False,
+            requestor_class=RetryingRequestor,
+            requestor_kwargs={"policy": retry or RetryPolicy()},
             **{key: value for key, value in urls.items() if value},
         )
         self._reddit.read_only = True
@@ -108,6 +234,7 @@ class PrawRedditSource:
             reddit_url=extra.get("reddit_url"),
             include_comments=_as_bool(extra.get("include_comments", True)),
             comments_per_post=int(extra.get("comments_per_post", 20)),
+            retry=_retry_policy(extra),
         )
 
     def fetch(
@@ -182,6 +309,18 @@ def _with_common(record: RedditRecord, data: dict[str, Any]) -> RedditRecord:
         if key in data:
             record[key] = data[key]
     return record
+
+
+def _retry_policy(extra: dict[str, Any]) -> RetryPolicy:
+    """Connection extra keys `timeout`, `retry_attempts`, `retry_backoff`, `retry_max_wait`."""
+    default = RetryPolicy()
+    return RetryPolicy(
+        attempts=int(extra.get("retry_attempts", default.attempts)),
+        backoff_seconds=float(extra.get("retry_backoff", default.backoff_seconds)),
+        max_backoff_seconds=float(extra.get("retry_max_backoff", default.max_backoff_seconds)),
+        max_wait_seconds=float(extra.get("retry_max_wait", default.max_wait_seconds)),
+        timeout_seconds=float(extra.get("timeout", default.timeout_seconds)),
+    )
 
 
 def _created(obj: Any) -> float | None:

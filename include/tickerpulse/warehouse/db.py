@@ -8,6 +8,7 @@ same tables the DAG wrote.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,8 @@ import psycopg2.extensions
 from tickerpulse.config import Settings
 from tickerpulse.connections import get_connection, postgres_dsn
 from tickerpulse.warehouse.embedded import embedded_dsn
+
+log = logging.getLogger(__name__)
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -29,12 +32,27 @@ def resolve_dsn(settings: Settings) -> str:
 
 
 @contextmanager
-def connect(settings: Settings | str) -> Iterator[psycopg2.extensions.connection]:
-    """A connection whose transaction commits on success and rolls back on any error."""
+def connect(
+    settings: Settings | str, application_name: str = "tickerpulse"
+) -> Iterator[psycopg2.extensions.connection]:
+    """A connection whose transaction commits on success and rolls back on any error.
+
+    Not psycopg2's `with conn:`: when the server has dropped the connection (a terminated
+    backend, a restart), its rollback raises "connection already closed" and that hides the
+    error that says what happened. Here the original error always propagates; the server has
+    rolled the transaction back by itself.
+    """
     dsn = settings if isinstance(settings, str) else resolve_dsn(settings)
-    conn = psycopg2.connect(dsn, application_name="tickerpulse")
+    conn = psycopg2.connect(dsn, application_name=application_name)
     try:
-        with conn:
-            yield conn
+        yield conn
+        conn.commit()
+    except BaseException:
+        if not conn.closed:
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                log.warning("rollback failed; the server has dropped the transaction anyway")
+        raise
     finally:
         conn.close()
