@@ -133,14 +133,16 @@ def weight_parts(m: Mention, window_end: datetime, cfg: AggregationConfig) -> We
 
 
 def weighted_mean(scores: Sequence[float], weights: Sequence[float]) -> float | None:
-    """Weighted mean clamped to [-1, 1]; None with no weight. The published worked example:
-    scores +0.9, +0.2, -0.6 with weights 1.0637, 0.6526, 0.1206 give +0.553."""
+    """Weighted mean clamped to [-1, 1]; None with no weight or a non-finite result. The published
+    worked example: scores +0.9, +0.2, -0.6 with weights 1.0637, 0.6526, 0.1206 give +0.553."""
     if len(scores) != len(weights):
         raise ValueError("scores and weights differ in length")
     total = math.fsum(weights)
     if not total > 0:
         return None
     mean = math.fsum(s * w for s, w in zip(scores, weights, strict=True)) / total
+    if not math.isfinite(mean):  # a NaN would pass the clamp as +1.0; no mean is the honest answer
+        return None
     return max(-1.0, min(1.0, mean))
 
 

@@ -3,6 +3,13 @@
 This is the thin adapter between the package and Airflow's secrets: `AIRFLOW_CONN_*` environment
 variables are read directly (JSON or URI, as Airflow documents them), and otherwise Airflow's own
 lookup is used when Airflow is importable. It is never called at DAG parse time.
+
+Reading the environment directly skips the step where Airflow registers a connection's secrets
+with its log masker, so every connection returned here is registered (`register_secrets`): the
+password, extra values under sensitive names (api_key, token, secret, Authorization header, ...)
+and a URL host that carries credentials (a webhook). `mask_dsn` does the same for a DSN that
+comes from `DATABASE_URL` rather than a connection. Airflow does not mask values shorter than
+`[logging] min_length_masked_secret` (5 characters by default).
 """
 
 from __future__ import annotations
@@ -11,6 +18,9 @@ import json
 import os
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+# A URL host of these connection types is the credential itself (an incoming-webhook URL).
+_URL_SECRET_TYPES = ("http", "slack", "webhook")
 
 
 def _from_uri(uri: str) -> dict[str, Any]:
@@ -44,12 +54,88 @@ def _normalise(conn: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _mask(value: Any) -> None:
+    """Register a value (a string, or a dict masked by its key names) with Airflow's masker."""
+    if not value:
+        return
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - Airflow is a hard dependency, kept for clarity
+        return
+    mask_secret(value)
+
+
+def _url_carries_secret(url: str, conn_type: str) -> bool:
+    if not url.startswith(("https://", "http://")):
+        return False
+    parts = urlsplit(url)
+    if parts.password or parts.query:
+        return True
+    return any(kind in conn_type for kind in _URL_SECRET_TYPES) and parts.path not in ("", "/")
+
+
+def register_secrets(conn: dict[str, Any]) -> None:
+    """Mask everything secret in a normalised connection in the task's logs from now on."""
+    _mask(conn.get("password"))
+    password = conn.get("password")
+    if isinstance(password, str) and password.startswith(("https://", "http://")):
+        _mask(unquote(password))
+    _mask(conn.get("extra"))  # a dict: only values under sensitive key names
+    host = conn.get("host")
+    if isinstance(host, str) and _url_carries_secret(host, str(conn.get("conn_type") or "")):
+        _mask(host)
+        secret = urlsplit(host).password
+        _mask(unquote(secret) if secret else None)
+
+
+def mask_dsn(dsn: str | None) -> None:
+    """Mask the password of a libpq DSN, URL (postgresql://u:p@h/db) or key/value form."""
+    if not dsn:
+        return
+    if "://" in dsn:
+        password = urlsplit(dsn).password
+        if password:
+            _mask(password)
+            _mask(unquote(password))
+        return
+    for piece in _dsn_pairs(dsn):
+        key, _, value = piece.partition("=")
+        if key.strip() == "password":
+            _mask(value)
+
+
+def _dsn_pairs(dsn: str) -> list[str]:
+    """key=value pieces of a key/value DSN, honouring single quotes and backslash escapes."""
+    pieces: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in dsn:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "'":
+            quoted = not quoted
+        elif char.isspace() and not quoted:
+            if current:
+                pieces.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
 def get_connection(conn_id: str) -> dict[str, Any] | None:
     """The connection as a plain dict, or None when it is not defined anywhere."""
     raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
     if raw:
         raw = raw.strip()
-        return _normalise(json.loads(raw) if raw.startswith("{") else _from_uri(raw))
+        from_env = _normalise(json.loads(raw) if raw.startswith("{") else _from_uri(raw))
+        register_secrets(from_env)
+        return from_env
     try:
         from airflow.sdk import BaseHook
     except ImportError:  # pragma: no cover - Airflow is a hard dependency, kept for clarity
@@ -58,7 +144,7 @@ def get_connection(conn_id: str) -> dict[str, Any] | None:
         conn = BaseHook.get_connection(conn_id)
     except Exception:  # noqa: BLE001 - Airflow raises different types per backend for "not found"
         return None
-    return _normalise(
+    found = _normalise(
         {
             "conn_type": conn.conn_type,
             "host": conn.host,
@@ -69,6 +155,8 @@ def get_connection(conn_id: str) -> dict[str, Any] | None:
             "extra": conn.extra_dejson,
         }
     )
+    register_secrets(found)  # Airflow masks the password; the extra's keys and a URL host too
+    return found
 
 
 def postgres_dsn(conn: dict[str, Any]) -> str:

@@ -103,14 +103,16 @@ def _as_time(record: dict[str, Any], key: str, errors: list[str]) -> datetime | 
 
 
 def _fullname(record: dict[str, Any], errors: list[str]) -> tuple[str | None, str | None]:
+    # Cleaned like any text: an id is stored too (quarantine.record_id), and a NUL byte or a lone
+    # surrogate in it would fail the Parquet write or the COPY, losing the whole interval.
     name = record.get("name")
     if isinstance(name, str) and name[:2] in _KIND_BY_PREFIX and len(name) > 3:
-        return name, _KIND_BY_PREFIX[name[:2]]
+        return clean_text(name), _KIND_BY_PREFIX[name[:2]]
     raw_id = record.get("id")
     if isinstance(raw_id, str) and raw_id:
         kind = "comment" if "body" in record and "title" not in record else "post"
         prefix = "t1" if kind == "comment" else "t3"
-        return f"{prefix}_{raw_id}", kind
+        return f"{prefix}_{clean_text(raw_id)}", kind
     errors.append("id is missing")
     return None, None
 

@@ -3,6 +3,10 @@
 Rows that fail a row-level check go to the quarantine partition with their reason; a batch-level
 failure (schema drift, too much garbage) raises and fails the task loudly. Every run writes a Data
 Docs page and one row per expectation to `tickerpulse.dq_results`.
+
+A quarantined record keeps its original JSON, except that the author's name is replaced by the
+same salted hash `posts.author_hash` holds: the warehouse never stores Reddit user names. The raw
+zone of the lake keeps the record verbatim, so a replay still sees what Reddit sent.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pyarrow as pa
 from tickerpulse.schema import QUARANTINE_SCHEMA, RAW_POST_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.filter import author_hash
 from tickerpulse.validate import BatchValidationError, validate_raw
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
@@ -51,6 +56,11 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
     valid["record_no"] = [original_no[int(i)] for i in valid["record_no"]]
     quarantine = outcome.quarantine.copy()
     quarantine["record_no"] = [original_no[int(i)] for i in quarantine["record_no"]]
+    salt = ctx.settings.author_salt
+    quarantine["raw_json"] = pd.Series(
+        [pseudonymise(text, salt) for text in quarantine["raw_json"].tolist()],
+        dtype=quarantine["raw_json"].dtype,
+    )
 
     lake = ctx.lake
     valid_url = lake.write_table(
@@ -83,6 +93,25 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
         "quarantined": len(quarantine),
         "docs_path": outcome.docs_path,
     }
+
+
+AUTHOR_KEYS = ("author", "author_fullname")
+
+
+def pseudonymise(raw_json: str, salt: str) -> str:
+    """The record's JSON with each author field replaced by `<field>_hash`; text that is not a JSON
+    object (an unparseable line) is kept as it is."""
+    try:
+        record = json.loads(raw_json)
+    except ValueError:
+        return raw_json
+    if not isinstance(record, dict) or not any(k in record for k in AUTHOR_KEYS):
+        return raw_json
+    for key in AUTHOR_KEYS:
+        if key in record:
+            value = record.pop(key)
+            record[f"{key}_hash"] = author_hash(value, salt) if isinstance(value, str) else None
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
 def _store_results(ctx: StageContext, results: list[dict[str, Any]], docs: str | None) -> None:

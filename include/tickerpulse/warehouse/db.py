@@ -16,7 +16,7 @@ import psycopg2
 import psycopg2.extensions
 
 from tickerpulse.config import Settings
-from tickerpulse.connections import get_connection, postgres_dsn
+from tickerpulse.connections import get_connection, mask_dsn, postgres_dsn
 from tickerpulse.warehouse.embedded import embedded_dsn
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 def resolve_dsn(settings: Settings) -> str:
     if settings.database_url:
+        mask_dsn(settings.database_url)  # env vars bypass Airflow's connection masking
         return settings.database_url
     conn = get_connection(settings.db_conn_id)
     if conn is not None:
