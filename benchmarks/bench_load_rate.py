@@ -69,6 +69,7 @@ def synthetic(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[st
                 "kind": "comment",
                 "subreddit": "wallstreetbets",
                 "author_hash": hashlib.sha256(str(i % 5000).encode()).hexdigest(),
+                "author_name": None,
                 "title": None,
                 "body": body,
                 "created_utc": INTERVAL + timedelta(seconds=i % 1800),

@@ -543,3 +543,28 @@ def test_no_author_name_reaches_the_warehouse(outcome: Outcome) -> None:
 def test_quarantined_records_otherwise_keep_their_original_json(outcome: Outcome) -> None:
     stored = next(json.loads(raw) for _, _, raw in outcome.quarantine if '"score_text"' in raw)
     assert stored["score"] == "lots" and stored["case"] == "score_text"
+
+
+def test_raw_author_names_are_stored_only_when_switched_on(outcome: Outcome) -> None:
+    """TICKERPULSE_STORE_AUTHOR_NAME keeps the raw name next to the hash; off again, it is gone."""
+    import dataclasses
+
+    def reload(store: bool) -> dict[str, str | None]:
+        ctx = dataclasses.replace(
+            outcome.ctx, settings=dataclasses.replace(outcome.ctx.settings, store_author_name=store)
+        )
+        extract_out = extract.run(ctx)
+        validate_out = validate.run(ctx, extract_out)
+        filter_out = filter_stage.run(ctx, validate_out)
+        score_outs = [score.run(ctx, ref) for ref in plan.run(ctx, filter_out)]
+        load.run(ctx, validate_out, filter_out, score_outs)
+        return dict(_rows(outcome.dsn, "SELECT post_id, author_name FROM tickerpulse.posts"))
+
+    try:
+        named = reload(True)
+        sql_post = str(_case(outcome, "sql").post_id)
+        assert named[sql_post] == "u_sql_x7"
+        assert set(named) == set(outcome.posts)
+    finally:
+        hashed_only = reload(False)
+    assert set(hashed_only.values()) == {None}

@@ -48,6 +48,7 @@ class Settings:
     subreddits: tuple[str, ...]
     post_limit: int
     author_salt: str
+    store_author_name: bool  # raw Reddit user names next to the hashes; off by default
     token_budget: int
     max_items_per_batch: int
     max_shards: int
@@ -83,6 +84,8 @@ def load_settings() -> Settings:
         subreddits=tuple(s.strip() for s in subs.split(",") if s.strip()),
         post_limit=int(os.environ.get("TICKERPULSE_POST_LIMIT", "1000")),
         author_salt=os.environ.get("TICKERPULSE_AUTHOR_SALT", "tickerpulse-default-salt"),
+        store_author_name=os.environ.get("TICKERPULSE_STORE_AUTHOR_NAME", "").strip().lower()
+        in ("1", "true", "yes", "on"),
         token_budget=int(os.environ.get("TICKERPULSE_TOKEN_BUDGET", "6000")),
         max_items_per_batch=int(os.environ.get("TICKERPULSE_MAX_ITEMS_PER_BATCH", "50")),
         max_shards=int(os.environ.get("TICKERPULSE_MAX_SHARDS", "64")),

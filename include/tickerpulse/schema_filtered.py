@@ -12,6 +12,7 @@ KEPT_SCHEMA = pa.schema(
         pa.field("kind", pa.string(), nullable=False),
         pa.field("subreddit", pa.string(), nullable=False),
         pa.field("author_hash", pa.string()),
+        pa.field("author_name", pa.string()),  # only with TICKERPULSE_STORE_AUTHOR_NAME on
         pa.field("title", pa.string()),
         pa.field("body", pa.string()),
         pa.field("text", pa.string(), nullable=False),  # what the scorer sees

@@ -6,4 +6,5 @@ ON CONFLICT (post_id) DO UPDATE SET
     score = EXCLUDED.score, num_comments = EXCLUDED.num_comments,
     parent_id = EXCLUDED.parent_id, permalink = EXCLUDED.permalink,
     content_hash = EXCLUDED.content_hash, simhash = EXCLUDED.simhash,
+    author_name = EXCLUDED.author_name,
     tickers = EXCLUDED.tickers, interval_start = EXCLUDED.interval_start;

@@ -123,6 +123,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
                 "kind": r["kind"],
                 "subreddit": r["subreddit"],
                 "author_hash": a_hash,
+                "author_name": r["author"] if ctx.settings.store_author_name else None,
                 "title": r["title"],
                 "body": r["body"],
                 "text": text,

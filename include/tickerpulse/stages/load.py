@@ -31,6 +31,7 @@ POST_COLUMNS = [
     "kind",
     "subreddit",
     "author_hash",
+    "author_name",
     "title",
     "body",
     "created_utc",
