@@ -123,3 +123,17 @@ def test_short_soak_recovers_every_fault(pg_admin_dsn: str, tmp_path: Path) -> N
     assert report.differing == []
     assert report.equal
     assert report.recovered() == injected
+
+
+def test_an_empty_answer_for_one_ticker_is_asked_again(yahoo: YahooServer) -> None:
+    """An empty 200 for one ticker while another has bars is retried, not taken as 'no trades'."""
+    from tickerpulse.prices.fetch import RetryPolicy, run_request
+    from tickerpulse.prices.planning import FetchRequest
+
+    yahoo.set_chaos(0.5, ("empty",), seed=11)
+    request = FetchRequest("30m", START, END, ("AAPL", "MSFT"), {})
+    source = YFinancePriceSource(session=yahoo.session())
+    report = run_request(source, request, RetryPolicy(attempts=8, base_delay=0.0))
+    assert yahoo.faults_injected["empty"] >= 1
+    assert {t: o.status for t, o in report.outcomes.items()} == {"AAPL": "ok", "MSFT": "ok"}
+    assert set(report.frame["ticker"]) == {"AAPL", "MSFT"}

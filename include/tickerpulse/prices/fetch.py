@@ -110,6 +110,11 @@ def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> Fetch
             elif silent:
                 why[ticker] = "empty response for a span with trading time (Yahoo unreachable?)"
                 still.append(ticker)
+            elif attempt + 1 < retry.attempts:
+                # Yahoo answers a chart request it failed to serve with an empty 200, which
+                # yfinance cannot tell from "no trades"; ask again before believing it.
+                why[ticker] = "no bars in the span (no trades or halted)"
+                still.append(ticker)
             else:
                 reason = "no bars in the span (no trades or halted)"
                 report.outcomes[ticker] = Outcome("empty", reason, 0, attempt + 1)
@@ -117,6 +122,8 @@ def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> Fetch
         if not pending:
             break
     for ticker in pending:
+        if why[ticker].startswith("no bars"):
+            continue
         before = request.attempts_before.get(ticker, 0)
         status = "failed" if why[ticker].startswith("request failed") else "missing"
         if before + 1 >= MAX_ATTEMPTS:
