@@ -22,7 +22,7 @@ help:
 	@echo "make lock      recompile requirements.lock from pyproject.toml"
 	@echo "make extraction-report  ticker precision/recall on the hand-labelled real texts"
 	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
-	@echo "make bench-llm          LLM scoring on real WSB data against the local OpenAI-protocol server"
+	@echo "make bench-llm          LLM scoring on real WSB data: calls, fill, tokens/min, faults (~3 min)"
 	@echo "make soak               48 intervals with 10% random faults vs a fault-free run, table by table"
 
 $(BIN)/python:

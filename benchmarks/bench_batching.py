@@ -26,14 +26,14 @@ def main() -> int:
     counts = [count_tokens(t) for t in data]
     items = [(f"t1_{i}", counts[i % len(counts)]) for i in range(POSTS)]
     start = time.perf_counter()
-    batches = pack_batches(items, budget_tokens=BUDGET, max_items=50, per_item_overhead=OVERHEAD)
+    batches = pack_batches(items, budget_tokens=BUDGET, max_items=150, per_item_overhead=OVERHEAD)
     shards = group_into_shards(batches, max_shards=64)
     took = time.perf_counter() - start
     fill = sum(b.input_tokens for b in batches) / (len(batches) * BUDGET)
     print(f"token counts from {origin}; {POSTS} posts")
     print(f"batches: {len(batches)}  -> calls per 1,000 posts: {1000 * len(batches) / POSTS:.1f}"
           f" vs 1000 for one post per call ({POSTS / len(batches):.1f}x fewer)")
-    print(f"mean fill of the {BUDGET}-token budget: {fill:.1%} (item cap 50 limits short texts)")
+    print(f"mean fill of the {BUDGET}-token budget: {fill:.1%} (item cap 150)")
     print(f"shards (map length): {len(shards)} (max_map_length 1024)")
     print(f"packing time: {took:.2f} s")
     return 0

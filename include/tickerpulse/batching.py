@@ -55,7 +55,7 @@ class _FirstFit:
 def pack_batches(
     items: Sequence[tuple[str, int]],
     budget_tokens: int = 6000,
-    max_items: int = 50,
+    max_items: int = 150,
     per_item_overhead: int = 12,
 ) -> list[Batch]:
     """Batches holding every id exactly once, each within `budget_tokens` and `max_items`.

@@ -106,14 +106,16 @@ def _llm_scores(posts: list[tuple[str, str]], tickers: list[list[str]]) -> list[
     )
     by_post: dict[str, list[float]] = {}
     unscored = 0
-    for start in range(0, len(posts), LLM_BATCH):
-        chunk = [
+    chunks = [
+        [
             PostToScore(pid, text, tuple(tks))
             for (pid, text), tks in zip(
                 posts[start : start + LLM_BATCH], tickers[start : start + LLM_BATCH], strict=True
             )
         ]
-        result = scorer.score_batch(chunk)
+        for start in range(0, len(posts), LLM_BATCH)
+    ]
+    for result in scorer.score_batches(chunks):  # concurrent, under one rate limiter
         for s in result.scores:
             by_post.setdefault(s.post_id, []).append(s.score)
         unscored += len(result.unscored)

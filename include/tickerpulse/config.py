@@ -87,7 +87,7 @@ def load_settings() -> Settings:
         store_author_name=os.environ.get("TICKERPULSE_STORE_AUTHOR_NAME", "").strip().lower()
         in ("1", "true", "yes", "on"),
         token_budget=int(os.environ.get("TICKERPULSE_TOKEN_BUDGET", "6000")),
-        max_items_per_batch=int(os.environ.get("TICKERPULSE_MAX_ITEMS_PER_BATCH", "50")),
+        max_items_per_batch=int(os.environ.get("TICKERPULSE_MAX_ITEMS_PER_BATCH", "150")),
         max_shards=int(os.environ.get("TICKERPULSE_MAX_SHARDS", "64")),
         llm_conn_id=os.environ.get("TICKERPULSE_LLM_CONN_ID", "llm_default"),
         reddit_conn_id=os.environ.get("TICKERPULSE_REDDIT_CONN_ID", "reddit_default"),

@@ -42,14 +42,48 @@ class TickerScore:
     reasoning: str
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP attempt at the LLM endpoint, for the run's cost and reliability log."""
+
+    posts: int
+    tokens_in: int  # billed (usage) when the answer said so, else 0
+    tokens_out: int
+    status: str  # ok | 429 | 500 | 503 | 400 | timeout | connection | invalid
+    attempt: int  # 1-based transport attempt for this request
+    latency_s: float
+
+
 @dataclass
 class BatchResult:
+    """What one batch came to. Every post sent ends in exactly one of: a score per ticker in
+    `scores`, `unscored` (with the reason), or `over_budget` (never sent: the spend guard said no,
+    so the caller scores it some other way)."""
+
     scores: list[TickerScore] = field(default_factory=list)
     unscored: dict[str, str] = field(default_factory=dict)  # post_id -> reason
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     cache_hits: int = 0
+    over_budget: list[str] = field(default_factory=list)
+    rate_limited: int = 0  # 429 answers seen
+    retries: int = 0  # transport attempts after the first, over all requests
+    call_log: list[CallRecord] = field(default_factory=list)
+
+
+class SpendGuard(Protocol):
+    """The run's budget, asked before every request and told the real usage after it.
+
+    `reserve` holds the worst case (estimated input + max_tokens) so that concurrent requests
+    cannot overshoot the cap together; `settle` swaps the reservation for what was billed.
+    """
+
+    def reserve(self, tokens_in: int, tokens_out: int) -> bool: ...  # False: do not send
+
+    def settle(
+        self, reserved_in: int, reserved_out: int, actual_in: int, actual_out: int
+    ) -> None: ...
 
 
 class Scorer(Protocol):
