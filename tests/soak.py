@@ -49,9 +49,10 @@ DAY_START = datetime(2024, 3, 5, 0, 0, tzinfo=UTC)  # the sample's second day, 4
 INTERVAL = timedelta(minutes=30)
 SERVERS = ("reddit", "llm", "yahoo")
 
-# What each server's faults look like to its client (see the server modules). Yahoo's `empty`
-# and `malformed` are left out by default: yfinance swallows them into an answer that looks like
-# "no trades" for that one ticker, which the prices stage records as such (see the report).
+# Every fault kind each server has. Yahoo's `empty` and `malformed` reach yfinance as "no bars for
+# that ticker"; the prices stage asks again before it believes that. LLM content faults (invalid
+# JSON, dropped or duplicated ids, out-of-range scores, truncation) are re-asked in smaller
+# batches; a post still unanswered fails the score task while it has retries left.
 DEFAULT_KINDS: dict[str, tuple[str, ...]] = {
     "reddit": (
         "http_429",
@@ -61,14 +62,33 @@ DEFAULT_KINDS: dict[str, tuple[str, ...]] = {
         "malformed_json",
         "malformed_listing",
     ),
-    "llm": ("http_429", "http_500", "http_503", "timeout"),
-    "yahoo": ("http_429", "http_500", "http_503", "timeout"),
+    "llm": (
+        "http_429",
+        "http_500",
+        "http_503",
+        "timeout",
+        "http_400",
+        "invalid_json",
+        "length",
+        "drop_id",
+        "duplicate_id",
+        "unknown_id",
+        "bad_score",
+        "extra_ticker",
+        "drop_ticker",
+        "extra_field",
+    ),
+    "yahoo": ("http_429", "http_500", "http_503", "timeout", "empty", "malformed"),
 }
 
 # Columns that describe the run, not its output: they differ between a run that had to retry
 # and one that did not, by design. Everything else must be byte-identical.
 RUN_TELEMETRY: dict[str, tuple[str, ...]] = {
     "pipeline_runs": ("llm_calls", "tokens_in", "tokens_out", "cost_usd", "cache_hits"),
+    # Tokens a post is charged with are what the run really spent on it: a re-ask after a fault
+    # costs tokens, so they differ by design. The scores, labels and reasoning must not.
+    "post_sentiment": ("tokens_in", "tokens_out"),
+    "llm_score_cache": ("tokens_in", "tokens_out"),
     "price_coverage": ("attempts",),
     "llm_calls": ("*",),  # one row per HTTP call, with its latency and attempt number
     "llm_budgets": ("*",),  # money reserved and spent, including on calls that failed

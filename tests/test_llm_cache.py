@@ -186,3 +186,41 @@ def test_without_the_warehouse_there_is_no_cache(
         " (SELECT count(*) FROM tickerpulse.post_sentiment)",
     )
     assert tables == [(0, 0)]
+
+
+def test_unanswered_posts_fail_the_task_until_its_last_try(
+    pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With retries left, a post the endpoint will not answer fails the task; the retry asks only
+    for it (the rest are cached); the last try stores it unscored with the reason."""
+    from tests.servers.openai_server import BAD_SCORE
+    from tickerpulse.stages import extract, plan, score, validate
+    from tickerpulse.stages import filter as filter_stage
+    from tickerpulse.stages.score import ScoreIncomplete
+
+    migrate(pipeline_env["DATABASE_URL"])
+    with llm_endpoint(monkeypatch) as server:
+        ctx = dataclasses.replace(stage_context("manual__retry"), retries_left=1)
+        shards = plan.run(ctx, filter_stage.run(ctx, validate.run(ctx, extract.run(ctx))))
+        posts = [p for s in shards for p in ctx.lake.read_table(s["shard"]).to_pylist()]
+        assert len(posts) > 2
+        stubborn = posts[0]["post_id"]
+        server.poison[stubborn] = BAD_SCORE  # every answer for it is out of range
+        failed = []
+        for shard in shards:  # as the mapped tasks do: each shard on its own
+            try:
+                score.run(ctx, shard)
+            except ScoreIncomplete as exc:
+                failed.append(str(exc))
+        assert len(failed) == 1 and failed[0].startswith("1 post(s) not answered")
+        first_try = len(server.completions())
+
+        last = dataclasses.replace(ctx, retries_left=0)
+        outs = [score.run(last, shard) for shard in shards]
+        retry_requests = server.completions()[first_try:]
+    sent_again = {p["id"] for r in retry_requests for p in server.posts_sent(r)}
+    assert sent_again == {stubborn}  # everything else came from the cache
+    rows = [r for o in outs for r in ctx.lake.read_table(o["scores"]).to_pylist()]
+    unscored = {r["post_id"]: r["unscored_reason"] for r in rows if r["status"] == "unscored"}
+    assert list(unscored) == [stubborn] and "out of range" in unscored[stubborn]
+    assert {r["post_id"] for r in rows} == {p["post_id"] for p in posts}

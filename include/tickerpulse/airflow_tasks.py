@@ -38,4 +38,8 @@ def context_from_airflow(context: dict[str, Any]) -> StageContext:
     )
     params = dataclasses.replace(params, scorer=effective_scorer(params.scorer))
     run_id = context.get("run_id") or getattr(dag_run, "run_id", None)
-    return StageContext(interval, params, settings, str(run_id) if run_id else None)
+    ti = context.get("ti")
+    retries_left = max(
+        0, int(getattr(ti, "max_tries", 0) or 0) - int(getattr(ti, "try_number", 1) or 1) + 1
+    )
+    return StageContext(interval, params, settings, str(run_id) if run_id else None, retries_left)

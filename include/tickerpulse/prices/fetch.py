@@ -96,7 +96,9 @@ def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> Fetch
         counts = got.groupby("ticker").size().to_dict() if not got.empty else {}
         if not got.empty:
             frames.append(got)
-        silent = not counts and not result.unknown and not result.failed
+        # Silence after the source already answered this request is a ticker with no bars, not
+        # an unreachable Yahoo.
+        silent = not counts and not result.unknown and not result.failed and not frames
         still = []
         for ticker in pending:
             if counts.get(ticker):

@@ -59,6 +59,10 @@ class StageContext:
     # The Airflow run id, when there is one: keys what all tasks of one run share (the LLM
     # budget). A run outside Airflow (CLI, tests) has none.
     run_id: str | None = None
+    # Tries Airflow still has for this task after the current one. The score task uses it to
+    # choose between failing (so a retry re-asks what the endpoint did not answer) and storing
+    # posts as unscored with the reason (on the last try). Outside Airflow: 0.
+    retries_left: int = 0
 
     @property
     def run_key(self) -> str:

@@ -1,7 +1,10 @@
 """Task `score` (mapped over shards): sentiment per (post, ticker) for one shard.
 
 Every post sent comes back as one row per ticker, scored or unscored with a reason: a post that the
-scorer did not answer for is written as unscored, never left out.
+scorer did not answer for is written as unscored, never left out. While the task has Airflow
+retries left, a post the LLM did not answer (endpoint down, answer invalid after the re-asks)
+fails the task instead (ScoreIncomplete); the answers already received are cached, so the retry
+asks only for the missing posts, and only the last try stores them as unscored.
 
 LLM batches go through three guards on the way, all backed by the warehouse (so all off when the
 warehouse sink is off, except the budget, which then holds per task):
@@ -39,6 +42,10 @@ from tickerpulse.warehouse.queries import query
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+
+
+class ScoreIncomplete(RuntimeError):
+    """Some posts came back unscored and the task has tries left: fail so Airflow retries."""
 
 
 def _row(
@@ -269,6 +276,18 @@ def run(ctx: StageContext, shard_ref: dict[str, Any]) -> dict[str, Any]:
             for row in score_rows(scorer, posts, scorer.score_batch(posts)):
                 by_post.setdefault(row["post_id"], []).append(row)
     rows = [row for key in order for post in batches[key] for row in by_post.get(post.post_id, [])]
+    unanswered = {
+        r["post_id"]: r["unscored_reason"]
+        for r in rows
+        if r["status"] == "unscored" and r["scorer"] == "llm"
+    }
+    if unanswered and ctx.retries_left > 0:
+        # Answers already received are in the cache, so the retry pays only for these posts.
+        raise ScoreIncomplete(
+            f"{len(unanswered)} post(s) not answered by the LLM "
+            f"(e.g. {next(iter(unanswered.values()))}); {ctx.retries_left} retries left, "
+            "the last try stores them as unscored with the reason"
+        )
     url = ctx.lake.write_table(
         paths.scores(ctx.interval, shard_no), pa.Table.from_pylist(rows, schema=SCORE_SCHEMA)
     )
