@@ -35,23 +35,20 @@ import threading
 import time
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
 
+from tickerpulse.scoring.answer import collect_results
 from tickerpulse.scoring.base import (
-    BEARISH,
-    BULLISH,
-    NEUTRAL,
     BatchResult,
     CallRecord,
     PostToScore,
     SpendGuard,
     TickerScore,
 )
+from tickerpulse.scoring.prompt import RESPONSE_FORMAT, load_prompt, user_message
 from tickerpulse.scoring.rate_limit import RateLimiter
 from tickerpulse.scoring.retry import Backoff, retry_after_s
 from tickerpulse.tokens import count_tokens
@@ -97,78 +94,6 @@ def estimate_prompt_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
 def max_tokens_for(posts: Sequence[PostToScore], cap: int = MODEL_MAX_OUTPUT) -> int:
     tickers = sum(len(p.tickers) for p in posts)
     return min(cap, OUTPUT_FIXED + OUTPUT_PER_POST * len(posts) + OUTPUT_PER_TICKER * tickers)
-
-
-LABELS = (BULLISH, BEARISH, NEUTRAL)
-_VERSION_LINE = re.compile(r"^#\s*version:\s*(?P<version>\S+)\s*$")
-_SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]+$")
-
-# Static, so the provider can cache the compiled grammar across requests. Reasoning comes before
-# the score so that a model that writes fields in order thinks before it commits to a number.
-RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["results"],
-    "properties": {
-        "results": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "tickers"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "tickers": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["ticker", "reasoning", "score", "label"],
-                            "properties": {
-                                "ticker": {"type": "string"},
-                                "reasoning": {"type": "string"},
-                                "score": {"type": "number", "minimum": -1, "maximum": 1},
-                                "label": {"type": "string", "enum": list(LABELS)},
-                            },
-                        },
-                    },
-                },
-            },
-        }
-    },
-}
-RESPONSE_FORMAT: ResponseFormatJSONSchema = {
-    "type": "json_schema",
-    "json_schema": {"name": "sentiment_batch", "strict": True, "schema": RESPONSE_SCHEMA},
-}
-
-
-@dataclass(frozen=True)
-class Prompt:
-    version: str
-    text: str
-
-
-def load_prompt(version: str) -> Prompt:
-    """Read `prompts/sentiment_<version>.txt`; its `# version:` header must name the same version.
-
-    The header is what gets stored with every score, so a copied file whose header was not
-    updated would silently mix two prompts under one version: that is refused here.
-    """
-    if not _SAFE_VERSION.match(version):
-        raise ValueError(f"invalid prompt version {version!r}")
-    path = resources.files("tickerpulse") / "prompts" / f"sentiment_{version}.txt"
-    if not path.is_file():
-        raise FileNotFoundError(f"no prompt file for version {version!r}: {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header_len = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    declared = [m["version"] for line in lines[:header_len] if (m := _VERSION_LINE.match(line))]
-    if declared != [version]:
-        raise ValueError(f"{path} must declare '# version: {version}' once in its header")
-    text = "\n".join(lines[header_len:]).strip()
-    if not text:
-        raise ValueError(f"{path} has no prompt text")
-    return Prompt(version=version, text=text)
 
 
 @dataclass
@@ -271,7 +196,7 @@ class LlmScorer:
         """The exact JSON body of the chat-completions request for `posts`."""
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": self.prompt.text},
-            {"role": "user", "content": _user_message(posts)},
+            {"role": "user", "content": user_message(posts)},
         ]
         return {
             "model": self._model,
@@ -300,7 +225,7 @@ class LlmScorer:
         if reason is None:
             items = answer.get("results") if isinstance(answer, dict) else None
             if isinstance(items, list) and set(answer) == {"results"}:
-                return _collect(posts, items)
+                return collect_results(posts, items)
             reason = "response does not match the schema"
         return [], {p.post_id: reason for p in posts}
 
@@ -532,81 +457,3 @@ def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     if "error" in box:
         raise box["error"]
     return box["value"]
-
-
-def _user_message(posts: Sequence[PostToScore]) -> str:
-    """Posts as a JSON array: each text is a string value, data to judge, never instructions."""
-    payload = [{"id": p.post_id, "tickers": list(p.tickers), "text": p.text} for p in posts]
-    return json.dumps(payload, ensure_ascii=False)
-
-
-_ITEM_KEYS = {"id", "tickers"}
-_ENTRY_KEYS = {"ticker", "reasoning", "score", "label"}
-
-
-def _collect(
-    posts: Sequence[PostToScore], items: list[Any]
-) -> tuple[list[TickerScore], dict[str, str]]:
-    sent = {p.post_id: p for p in posts}
-    answers: dict[str, list[dict[str, Any]]] = {}
-    for item in items:
-        post_id = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(post_id, str) or post_id not in sent:
-            log.warning("ignoring a result for an id that was not sent: %r", post_id)
-            continue
-        answers.setdefault(post_id, []).append(item)
-    scores: list[TickerScore] = []
-    problems: dict[str, str] = {}
-    for post_id, post in sent.items():
-        found = answers.get(post_id, [])
-        if not found:
-            problems[post_id] = "id missing from response"
-        elif len(found) > 1:
-            problems[post_id] = "id returned more than once"
-        elif set(found[0]) != _ITEM_KEYS:
-            problems[post_id] = "result has fields outside the schema"
-        else:
-            post_scores, problem = _ticker_scores(post, found[0])
-            if problem is None:
-                scores.extend(post_scores)
-            else:
-                problems[post_id] = problem
-    return scores, problems
-
-
-def _ticker_scores(post: PostToScore, item: dict[str, Any]) -> tuple[list[TickerScore], str | None]:
-    entries = item.get("tickers")
-    if not isinstance(entries, list):
-        return [], "tickers is not a list"
-    wanted = {_norm(t): t for t in post.tickers}
-    by_ticker: dict[str, TickerScore] = {}
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("ticker"), str):
-            return [], "malformed ticker entry"
-        if set(entry) != _ENTRY_KEYS:
-            return [], "ticker entry has fields outside the schema"
-        ticker = wanted.get(_norm(entry["ticker"]))
-        if ticker is None:
-            continue  # the model may only score what was sent; anything else is ignored
-        if ticker in by_ticker:
-            return [], f"ticker {ticker} scored more than once"
-        score, label, reasoning = entry.get("score"), entry.get("label"), entry.get("reasoning")
-        if isinstance(score, bool) or not isinstance(score, int | float):
-            return [], f"score for {ticker} is not a number"
-        if not math.isfinite(score) or not -1.0 <= score <= 1.0:
-            return [], f"score for {ticker} out of range: {score!r}"
-        if label not in LABELS:
-            return [], f"label for {ticker} invalid: {label!r}"
-        if not isinstance(reasoning, str):
-            return [], f"reasoning for {ticker} is not text"
-        by_ticker[ticker] = TickerScore(
-            post.post_id, ticker, float(score), label, reasoning.strip()
-        )
-    missing = [t for t in post.tickers if t not in by_ticker]
-    if missing:
-        return [], f"no result for ticker(s) {', '.join(missing)}"
-    return [by_ticker[t] for t in post.tickers], None
-
-
-def _norm(ticker: str) -> str:
-    return ticker.strip().lstrip("$").upper()
