@@ -110,6 +110,22 @@ CROSS JOIN LATERAL (
            (epoch / 1800 %% 3)::integer AS bt
 ) c;
 
+-- The per-call LLM trace behind llm_calls in pipeline_runs: 12 calls per interval, one in six
+-- answered 429 (then retried) and one in twelve a 500.
+INSERT INTO tickerpulse.llm_calls (
+    run_key, interval_start, shard_no, call_no, model, posts, tokens_in, tokens_out, cost_usd,
+    status, attempt, latency_s
+)
+SELECT 'scheduled__' || to_char(b.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS'), b.ts, 0, c,
+       'gpt-4o-mini', 25,
+       CASE WHEN c %% 6 = 0 OR c %% 12 = 5 THEN 0 ELSE 4000 END,
+       CASE WHEN c %% 6 = 0 OR c %% 12 = 5 THEN 0 ELSE 600 END,
+       CASE WHEN c %% 6 = 0 OR c %% 12 = 5 THEN 0 ELSE 0.00096 END,
+       CASE WHEN c %% 6 = 0 THEN '429' WHEN c %% 12 = 5 THEN '500' ELSE 'ok' END,
+       1 + (c %% 6 = 0)::integer, 0.6 + (c %% 5) * 0.1
+FROM seed_bucket b
+CROSS JOIN generate_series(0, 11) AS c;
+
 INSERT INTO tickerpulse.quarantine (interval_start, subreddit, record_no, record_id, reason, raw_json)
 SELECT b.ts, 'stocks', r, 'bad_' || r,
        (ARRAY['missing_id', 'bad_created_utc', 'empty_text', 'bad_score'])[1 + (b.epoch / 1800 + r) %% 4],

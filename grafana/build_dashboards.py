@@ -550,6 +550,35 @@ def pipeline_dashboard() -> Json:
                 overrides=[override(c, unit="s") for c in ("p50_s", "p95_s", "max_s")],
                 options={"showHeader": True, "cellHeight": "sm"},
             ),
+            panel(
+                "timeseries",
+                "LLM calls by outcome",
+                "pipeline/llm_call_status",
+                (0, 30, 10, 8),
+                interval=MIN_INTERVAL,
+                description="Every chat-completions attempt from tickerpulse.llm_calls: ok, or the "
+                "429, 5xx, timeout or invalid answer it got before a retry or re-ask.",
+                defaults={**bars, "custom": {**bars["custom"], "stacking": {"mode": "normal"}}},
+            ),
+            panel(
+                "timeseries",
+                "LLM call latency",
+                "pipeline/llm_latency",
+                (10, 30, 7, 8),
+                interval=MIN_INTERVAL,
+                defaults={"unit": "s", "min": 0},
+            ),
+            panel(
+                "timeseries",
+                "Posts not scored by the LLM",
+                "pipeline/llm_fallback",
+                (17, 30, 7, 8),
+                interval=MIN_INTERVAL,
+                description="offline_for_budget: scored by the offline scorer because the run's "
+                "LLM budget was reached (fallback_reason on the rows). unscored: (post, ticker) "
+                "rows stored unscored with a reason after the last try.",
+                defaults=bars,
+            ),
         ],
         time_from="now-2d",
     )

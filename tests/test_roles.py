@@ -38,6 +38,7 @@ SERVING_TABLES = {
     "hit_rates",
     "task_runs",
     "eval_runs",
+    "llm_calls",
     # operations (sql/007_ops.sql): run states, failure events, backups, per-run metrics
     "dag_runs",
     "run_events",
