@@ -31,8 +31,10 @@ def main() -> int:
     took = time.perf_counter() - start
     fill = sum(b.input_tokens for b in batches) / (len(batches) * BUDGET)
     print(f"token counts from {origin}; {POSTS} posts")
-    print(f"batches: {len(batches)}  -> calls per 1,000 posts: {1000 * len(batches) / POSTS:.1f}"
-          f" vs 1000 for one post per call ({POSTS / len(batches):.1f}x fewer)")
+    print(
+        f"batches: {len(batches)}  -> calls per 1,000 posts: {1000 * len(batches) / POSTS:.1f}"
+        f" vs 1000 for one post per call ({POSTS / len(batches):.1f}x fewer)"
+    )
     print(f"mean fill of the {BUDGET}-token budget: {fill:.1%} (item cap 150)")
     print(f"shards (map length): {len(shards)} (max_map_length 1024)")
     print(f"packing time: {took:.2f} s")

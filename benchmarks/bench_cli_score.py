@@ -63,8 +63,15 @@ def main() -> int:
             writer = csv.writer(handle)
             writer.writerow(["id", "text"])
             writer.writerows([(i, t) for i, t in enumerate(data)])
-        cli = [sys.executable, "-m", "tickerpulse.cli", "score", str(src), "--output",
-               str(Path(tmp) / "out.csv")]
+        cli = [
+            sys.executable,
+            "-m",
+            "tickerpulse.cli",
+            "score",
+            str(src),
+            "--output",
+            str(Path(tmp) / "out.csv"),
+        ]
         base = [sys.executable, "-c", BASELINE, str(src), str(Path(tmp) / "base.csv")]
         ours = min(timed(cli) for _ in range(3))
         baseline = min(timed(base) for _ in range(3))

@@ -32,9 +32,9 @@ sys.path[:0] = [str(ROOT / "include"), str(ROOT)]
 from tests.servers.openai_server import ALL_FAULT_KINDS, OpenAIServer  # noqa: E402
 
 from tickerpulse.batching import pack_batches  # noqa: E402
+from tickerpulse.retry import Backoff  # noqa: E402
 from tickerpulse.scoring.base import BatchResult, PostToScore  # noqa: E402
 from tickerpulse.scoring.llm import LlmScorer, estimate_prompt_tokens  # noqa: E402
-from tickerpulse.scoring.retry import Backoff  # noqa: E402
 from tickerpulse.stages.plan import PER_ITEM_OVERHEAD, truncate_to_tokens  # noqa: E402
 from tickerpulse.symbols import load_symbols  # noqa: E402
 from tickerpulse.tickers import TickerExtractor  # noqa: E402

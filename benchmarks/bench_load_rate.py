@@ -36,16 +36,9 @@ WORDS = "the stock calls puts earnings moon short squeeze buy sell hold guidance
 
 
 def admin_dsn() -> str:
-    for user in ("postgres", "root"):
-        dsn = f"host=127.0.0.1 port=5432 dbname=postgres user={user}"
-        try:
-            psycopg2.connect(dsn, connect_timeout=2).close()
-            return dsn
-        except psycopg2.OperationalError:
-            continue
-    from tickerpulse.warehouse.embedded import embedded_dsn
+    from tickerpulse.warehouse.embedded import embedded_dsn, local_admin_dsn
 
-    return embedded_dsn(Path(tempfile.mkdtemp(prefix="bench-pg-")))
+    return local_admin_dsn() or embedded_dsn(Path(tempfile.mkdtemp(prefix="bench-pg-")))
 
 
 def with_db(dsn: str, name: str) -> str:

@@ -30,28 +30,13 @@ os.environ.setdefault("YF_DISABLE_CURL_CFFI", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
-def _try_connect(dsn: str) -> bool:
-    import psycopg2
-
-    try:
-        psycopg2.connect(dsn, connect_timeout=2).close()
-    except psycopg2.OperationalError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="session")
 def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A DSN with the right to create databases: the local server, else an embedded one."""
-    if os.environ.get("TICKERPULSE_TEST_EMBEDDED") != "1":
-        for user in ("postgres", "root"):
-            dsn = f"host=127.0.0.1 port=5432 dbname=postgres user={user}"
-            if _try_connect(dsn):
-                yield dsn
-                return
-    from tickerpulse.warehouse.embedded import embedded_dsn
+    from tickerpulse.warehouse.embedded import embedded_dsn, local_admin_dsn
 
-    yield embedded_dsn(tmp_path_factory.mktemp("pgdata"))
+    local = local_admin_dsn() if os.environ.get("TICKERPULSE_TEST_EMBEDDED") != "1" else None
+    yield local or embedded_dsn(tmp_path_factory.mktemp("pgdata"))
 
 
 @contextmanager

@@ -291,30 +291,10 @@ def _configure_clients(reddit: Any, llm: Any, yahoo: Any, work: Path) -> None:
 
     from tickerpulse.sources import prices_yfinance
 
-    os.environ["AIRFLOW_CONN_REDDIT_DEFAULT"] = json.dumps(
-        {
-            "conn_type": "generic",
-            "login": "test-client",
-            "password": "test-secret",
-            "extra": {
-                "user_agent": "tickerpulse-soak",
-                "oauth_url": reddit.url,
-                "reddit_url": reddit.url,
-                "comments_per_post": 500,
-                "timeout": 1.0,
-                "retry_backoff": 0.1,
-                "retry_max_wait": 1.0,
-            },
-        }
+    os.environ["AIRFLOW_CONN_REDDIT_DEFAULT"] = reddit.connection(
+        user_agent="tickerpulse-soak", timeout=1.0, retry_backoff=0.1, retry_max_wait=1.0
     )
-    os.environ["AIRFLOW_CONN_LLM_DEFAULT"] = json.dumps(
-        {
-            "conn_type": "generic",
-            "host": llm.base_url,
-            "password": "test-key",
-            "extra": {"model": "test-model", "timeout": 1.0, "max_retries": 2},
-        }
-    )
+    os.environ["AIRFLOW_CONN_LLM_DEFAULT"] = llm.connection(timeout=1.0, max_retries=2)
     for server in (reddit, llm, yahoo):  # a `timeout` fault stalls past the client's 1 s
         for knob in ("stall_seconds", "chaos_delay", "timeout_sleep_s"):
             if hasattr(server, knob):
@@ -419,27 +399,13 @@ def _start(args: argparse.Namespace) -> datetime:
 
 
 # -- the warehouses -------------------------------------------------------------------------
-def _try_connect(dsn: str) -> bool:
-    import psycopg2
-
-    try:
-        psycopg2.connect(dsn, connect_timeout=2).close()
-    except psycopg2.OperationalError:
-        return False
-    return True
-
-
 def admin_dsn(work: Path) -> str:
     """The local PostgreSQL when one answers, else an embedded one (as `make demo` does)."""
     if os.environ.get("TICKERPULSE_SOAK_ADMIN_DSN"):
         return os.environ["TICKERPULSE_SOAK_ADMIN_DSN"]
-    for user in ("postgres", "root"):
-        dsn = f"host=127.0.0.1 port=5432 dbname=postgres user={user}"
-        if _try_connect(dsn):
-            return dsn
-    from tickerpulse.warehouse.embedded import embedded_dsn
+    from tickerpulse.warehouse.embedded import embedded_dsn, local_admin_dsn
 
-    return embedded_dsn(work / "pgdata")
+    return local_admin_dsn() or embedded_dsn(work / "pgdata")
 
 
 @contextmanager
@@ -471,41 +437,14 @@ def fresh_database(admin: str, prefix: str) -> Iterator[str]:
 def output_checksums(
     dsn: str, work: Path, schema: str = "tickerpulse"
 ) -> dict[str, tuple[int, str]]:
-    """{table: (rows, md5)} over the pipeline's output: ops tables and RUN_TELEMETRY left out.
+    """{table: (rows, md5)} over the pipeline's output: ops tables and RUN_TELEMETRY left out,
+    with the arm's working folder (in Data Docs paths and lake URLs) written as `<work>`, since
+    each arm has its own."""
+    from tickerpulse.warehouse.checksum import pipeline_checksums
 
-    The same canonical form as tickerpulse.warehouse.checksum (rows as text, sorted, md5), over
-    the table's columns minus its telemetry columns, with the arm's working folder (in Data Docs
-    paths and lake URLs) written as `<work>`, since each arm has its own.
-    """
-    import psycopg2
-    from psycopg2 import sql
-
-    from tickerpulse.ops import OPS_TABLES
-    from tickerpulse.warehouse.queries import query
-
-    out: dict[str, tuple[int, str]] = {}
-    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(query("list_tables"), {"schema": schema})
-        tables = sorted(r[0] for r in cur.fetchall())
-        for table in tables:
-            skip = RUN_TELEMETRY.get(table, ())
-            if table in OPS_TABLES or "*" in skip:
-                continue
-            cur.execute(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                (schema, table),
-            )
-            columns = [r[0] for r in cur.fetchall() if r[0] not in skip]
-            row = sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
-            statement = sql.SQL(
-                "SELECT count(*), coalesce(md5(string_agg(r, E'\\n' ORDER BY r)), '')"
-                " FROM (SELECT replace({}::text, %(work)s, '<work>') AS r FROM {}) t"
-            ).format(row, sql.Identifier(schema, table))
-            cur.execute(statement, {"work": str(work)})
-            count, digest = cur.fetchone()
-            out[table] = (int(count), str(digest))
-    return out
+    return pipeline_checksums(
+        dsn, schema=schema, skip_columns=RUN_TELEMETRY, replace=(str(work), "<work>")
+    )
 
 
 # -- the report -----------------------------------------------------------------------------

@@ -324,17 +324,7 @@ def test_prefill_then_llm_backfill_makes_no_chat_calls(
     server: OpenAIBatchServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_LLM_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "generic",
-                "host": server.base_url,
-                "password": "test-key",
-                "extra": {"model": "test-model"},
-            }
-        ),
-    )
+    monkeypatch.setenv("AIRFLOW_CONN_LLM_DEFAULT", server.connection())
     monkeypatch.setenv("TICKERPULSE_BATCH_POLL_SECONDS", "0.01")
     sentiment, prefill = _dag("reddit_sentiment"), _dag("llm_batch_prefill")
     dsn = pipeline_env["DATABASE_URL"]

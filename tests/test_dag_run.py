@@ -16,7 +16,7 @@ import pytest
 
 from tickerpulse.config import SAMPLE_DIR
 from tickerpulse.parse import as_epoch
-from tickerpulse.warehouse.checksum import table_checksums
+from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
@@ -58,13 +58,6 @@ def _run(dag: Any, window_start: datetime) -> None:
     """Run the window [start, start + 30 min): a manual run processes the window before its date."""
     dag_run = dag.test(logical_date=window_start + timedelta(minutes=30))
     assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
-
-
-def _pipeline_tables(sums: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
-    """Every table but the run history (task and DAG run records differ per run by design)."""
-    from tickerpulse.ops import OPS_TABLES
-
-    return {table: value for table, value in sums.items() if table not in OPS_TABLES}
 
 
 def _fetch(dsn: str, statement: str) -> list[tuple[Any, ...]]:
@@ -132,13 +125,10 @@ def test_intervals_load_reconcile_and_rerun_identically(
         lake / "raw/reddit/subreddit=wallstreetbets/dt=2024-03-05/interval=1400.parquet"
     ).exists()
 
-    with psycopg2.connect(dsn) as conn:
-        before = _pipeline_tables(table_checksums(conn))
+    before = pipeline_checksums(dsn)
     _run(dag, intervals[-1])  # re-run the last interval
     _run(dag, intervals[0])  # and the first: later intervals' history is unchanged too
-    with psycopg2.connect(dsn) as conn:
-        after = _pipeline_tables(table_checksums(conn))
-    assert after == before
+    assert pipeline_checksums(dsn) == before
 
 
 def test_llm_scorer_run_from_params(
@@ -148,17 +138,7 @@ def test_llm_scorer_run_from_params(
     from tests.servers.openai_server import OpenAIServer
 
     with OpenAIServer() as server:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_LLM_DEFAULT",
-            json.dumps(
-                {
-                    "conn_type": "generic",
-                    "host": server.base_url,
-                    "password": "test-key",
-                    "extra": {"model": "test-model"},
-                }
-            ),
-        )
+        monkeypatch.setenv("AIRFLOW_CONN_LLM_DEFAULT", server.connection())
         dag_run = dag.test(logical_date=START + timedelta(minutes=30), run_conf={"scorer": "llm"})
         assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
         requests = len(server.requests_to("/v1/chat/completions", "POST"))

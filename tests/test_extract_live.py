@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,22 +51,7 @@ def test_extract_from_praw_writes_the_raw_partition(
     }
     with RedditServer(wellformed) as server:
         monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_REDDIT_DEFAULT",
-            json.dumps(
-                {
-                    "conn_type": "generic",
-                    "login": "test-client",
-                    "password": "test-secret",
-                    "extra": {
-                        "user_agent": "tickerpulse-test",
-                        "oauth_url": server.url,
-                        "reddit_url": server.url,
-                        "comments_per_post": 500,
-                    },
-                }
-            ),
-        )
+        monkeypatch.setenv("AIRFLOW_CONN_REDDIT_DEFAULT", server.connection())
         settings = load_settings()
         params = RunParams.from_params({"subreddits": ["wallstreetbets"]}, settings)
         ctx = StageContext(Interval(START, end), params, settings)

@@ -28,11 +28,10 @@ import pytest
 from tests.conftest import new_database
 from tickerpulse.config import load_settings
 from tickerpulse.intervals import Interval
-from tickerpulse.ops import OPS_TABLES
 from tickerpulse.stages import aggregate, extract, load, plan, prices, score, validate
 from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
-from tickerpulse.warehouse.checksum import table_checksums
+from tickerpulse.warehouse.checksum import pipeline_checksums
 
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
 INTERVALS = (START, START + timedelta(minutes=30))
@@ -79,14 +78,6 @@ def load_and_aggregate(start: datetime, upstream: dict[str, Any]) -> None:
 def finish_load(ctx: StageContext, upstream: dict[str, Any]) -> None:
     loaded = load.run(ctx, upstream["validate"], upstream["filter"], upstream["scores"])
     aggregate.run(ctx, loaded)
-
-
-def pipeline_checksums(dsn: str) -> dict[str, tuple[int, str]]:
-    """Every table but the run history (task/DAG run records differ per run by design)."""
-    with psycopg2.connect(dsn) as conn:
-        sums = table_checksums(conn)
-    conn.close()
-    return {table: value for table, value in sums.items() if table not in OPS_TABLES}
 
 
 def prepare(admin_dsn: str, root: Path) -> Prepared:

@@ -8,7 +8,6 @@ partition of the failing subreddit, and a re-run completes the raw zone to the f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,21 +78,13 @@ def _use_praw(
     monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
     monkeypatch.setenv(
         "AIRFLOW_CONN_REDDIT_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "generic",
-                "login": "test-client",
-                "password": "test-secret",
-                "extra": {
-                    "user_agent": "tickerpulse-fault-tests",
-                    "oauth_url": server.url,
-                    "reddit_url": server.url,
-                    "comments_per_post": 500,
-                    "timeout": CLIENT_TIMEOUT,
-                    "retry_attempts": ATTEMPTS,
-                    "retry_backoff": 0.01,
-                    **extra,
-                },
+        server.connection(
+            **{
+                "user_agent": "tickerpulse-fault-tests",
+                "timeout": CLIENT_TIMEOUT,
+                "retry_attempts": ATTEMPTS,
+                "retry_backoff": 0.01,
+                **extra,
             }
         ),
     )

@@ -35,7 +35,6 @@ from tests.test_faults_postgres import (
     context,
     finish_load,
     load_and_aggregate,
-    pipeline_checksums,
     prepared,
     prices,
     validate,
@@ -43,6 +42,7 @@ from tests.test_faults_postgres import (
     warehouse,
 )
 from tickerpulse.lake import Lake
+from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["prepared", "warehouse"]  # fixtures shared with test_faults_postgres

@@ -32,9 +32,9 @@ from tests.test_faults_postgres import (
     START,
     PipelineRunsLock,
     blocked_loader,
-    pipeline_checksums,
     wait_gone,
 )
+from tickerpulse.warehouse.checksum import pipeline_checksums
 from tickerpulse.warehouse.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]

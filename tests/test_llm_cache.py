@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -97,13 +96,7 @@ def llm_endpoint(
 ) -> Iterator[OpenAIServer]:
     """The loopback chat-completions server, configured as the `llm_default` connection."""
     with OpenAIServer() as server:
-        conn = {
-            "conn_type": "generic",
-            "host": server.base_url,
-            "password": "test-key",
-            "extra": {"model": model, **(extra or {})},
-        }
-        monkeypatch.setenv("AIRFLOW_CONN_LLM_DEFAULT", json.dumps(conn))
+        monkeypatch.setenv("AIRFLOW_CONN_LLM_DEFAULT", server.connection(model, **(extra or {})))
         yield server
 
 

@@ -14,10 +14,10 @@ import pytest
 
 from tests.servers import openai_server as srv
 from tests.servers.openai_server import Fault, OpenAIServer
+from tickerpulse.retry import Backoff, retry_after_s
 from tickerpulse.scoring.base import BatchResult, PostToScore
 from tickerpulse.scoring.llm import LlmScorer, LlmUnavailable
 from tickerpulse.scoring.rate_limit import RateLimiter, parse_duration
-from tickerpulse.scoring.retry import Backoff, retry_after_s
 
 
 def posts(n: int, prefix: str = "p") -> list[PostToScore]:

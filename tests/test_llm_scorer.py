@@ -8,6 +8,7 @@ import pytest
 
 from tests.servers import openai_server as srv
 from tests.servers.openai_server import Fault, OpenAIServer
+from tickerpulse.retry import Backoff
 from tickerpulse.scoring.base import BatchResult, PostToScore
 from tickerpulse.scoring.llm import (
     LlmScorer,
@@ -16,7 +17,6 @@ from tickerpulse.scoring.llm import (
     load_prompt,
     max_tokens_for,
 )
-from tickerpulse.scoring.retry import Backoff
 
 POSTS = [
     PostToScore("p1", "GME to the moon 🚀", ("GME",)),

@@ -38,8 +38,7 @@ import psycopg2
 import pytest
 
 from tests.conftest import new_database
-from tickerpulse.ops import OPS_TABLES
-from tickerpulse.warehouse.checksum import table_checksums
+from tickerpulse.warehouse.checksum import pipeline_checksums
 
 pytestmark = pytest.mark.slow
 
@@ -318,12 +317,6 @@ def _backfill(server: Airflow, reprocess: str) -> list[dict[str, Any]]:
     return [r for r in runs if r.get("backfill_id") == backfill_id] or runs
 
 
-def _pipeline_checksums(dsn: str) -> dict[str, tuple[int, str]]:
-    with psycopg2.connect(dsn) as conn:
-        sums = table_checksums(conn)
-    return {table: value for table, value in sums.items() if table not in OPS_TABLES}
-
-
 def _runs_table(dsn: str) -> str:
     """pipeline_runs as text: what differs when the checksums do."""
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
@@ -381,7 +374,7 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
     began = time.monotonic()
     # the reference first, in this process, while `airflow standalone` starts up
     _one_by_one(fresh_db, tmp_path, monkeypatch)
-    expected = _pipeline_checksums(fresh_db)
+    expected = pipeline_checksums(fresh_db)
     print(f"one-by-one runs done after {time.monotonic() - began:.0f}s")
     _wait_until_up(server)
     print(f"Airflow up after {time.monotonic() - began:.0f}s")
@@ -402,7 +395,7 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
     print(f"first backfill done after {time.monotonic() - began:.0f}s")
     print(_timings(rest_warehouse))
 
-    rest = _pipeline_checksums(rest_warehouse)
+    rest = pipeline_checksums(rest_warehouse)
     assert rest["pipeline_runs"][0] == 7 and rest["posts"][0] > 0
     assert rest == expected, (
         _runs_table(rest_warehouse) + "\n--- one by one ---\n" + _runs_table(fresh_db)
@@ -417,7 +410,7 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
 
     second = _backfill(server, "completed")
     assert len(second) == 6 and all(r["state"] == "success" for r in second), second
-    again = _pipeline_checksums(rest_warehouse)
+    again = pipeline_checksums(rest_warehouse)
     # price_coverage logs which price ranges were fetched; a re-run may log more fetches (cache
     # bookkeeping, not pipeline output). Every other table must be byte-identical.
     assert {k: v for k, v in again.items() if k not in FETCH_LOGS} == {

@@ -174,6 +174,17 @@ class OpenAIServer(LoopbackServer):
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
+    def connection(self, model: str = "test-model", **extra: Any) -> str:
+        """The `llm_default` Airflow connection (AIRFLOW_CONN_LLM_DEFAULT JSON) for this server."""
+        return json.dumps(
+            {
+                "conn_type": "generic",
+                "host": self.base_url,
+                "password": self.api_key,
+                "extra": {"model": model, **extra},
+            }
+        )
+
     def start(self) -> Self:
         super().start()
         assert self._httpd is not None

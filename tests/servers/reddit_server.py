@@ -118,6 +118,24 @@ class RedditServer(LoopbackServer):
             return Reply.json(payload)
         raise ValueError(f"unknown fault {kind!r}")
 
+    def connection(self, **extra: Any) -> str:
+        """The `reddit_default` Airflow connection (AIRFLOW_CONN_REDDIT_DEFAULT JSON) for praw
+        pointed at this server; `extra` adds or overrides connection-extra keys."""
+        return json.dumps(
+            {
+                "conn_type": "generic",
+                "login": self.client_id,
+                "password": self.client_secret,
+                "extra": {
+                    "user_agent": "tickerpulse-test",
+                    "oauth_url": self.url,
+                    "reddit_url": self.url,
+                    "comments_per_post": 500,
+                    **extra,
+                },
+            }
+        )
+
     # -- dispatch -------------------------------------------------------------------------------
     def handle(self, request: RecordedRequest) -> Reply:
         if request.path == "/api/v1/access_token" and request.method == "POST":

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from tickerpulse.retry import Backoff, retry_after_s
 from tickerpulse.scoring.answer import collect_results
 from tickerpulse.scoring.base import (
     BatchResult,
@@ -50,7 +51,6 @@ from tickerpulse.scoring.base import (
 )
 from tickerpulse.scoring.prompt import RESPONSE_FORMAT, load_prompt, user_message
 from tickerpulse.scoring.rate_limit import RateLimiter
-from tickerpulse.scoring.retry import Backoff, retry_after_s
 from tickerpulse.tokens import count_tokens
 
 log = logging.getLogger(__name__)

@@ -32,6 +32,7 @@ import prawcore
 import requests
 from praw.models import Comment, MoreComments, Submission
 
+from tickerpulse.retry import retry_after_s
 from tickerpulse.sources.base import RedditRecord
 
 log = logging.getLogger(__name__)
@@ -139,12 +140,11 @@ def _problem(response: requests.Response, backoff: float) -> tuple[str | None, f
     """(what is wrong with this response, how long to wait before the next try), or (None, 0)."""
     status = response.status_code
     if status == 429:
-        waits = [backoff]
-        for header in ("retry-after", "x-ratelimit-reset"):
-            try:
-                waits.append(float(response.headers.get(header, "")))
-            except ValueError:
-                pass
+        waits = [backoff, retry_after_s(response.headers) or 0.0]
+        try:
+            waits.append(float(response.headers.get("x-ratelimit-reset", "")))
+        except ValueError:
+            pass
         return f"HTTP 429 (rate limited, {response.headers.get('x-ratelimit-used')} used)", max(
             waits
         )

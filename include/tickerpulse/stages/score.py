@@ -147,14 +147,12 @@ def make_guard(ctx: StageContext, price: Price) -> PgSpendGuard | LocalSpendGuar
 def _score_llm_batches(
     scorer: Scorer, batches: list[list[PostToScore]], guard: SpendGuard | None
 ) -> list[BatchResult]:
-    """All batches at once when the scorer can (bounded concurrency inside), else one by one."""
-    score_batches = getattr(scorer, "score_batches", None)
-    if score_batches is not None:
-        results: list[BatchResult] = score_batches(batches, guard=guard)
-        return results
-    if guard is not None:
-        log.warning("scorer %s cannot take a spend guard: the budget is not enforced", scorer.name)
-    return [scorer.score_batch(posts) for posts in batches]
+    """All batches at once: bounded concurrency and one rate limiter inside the LLM scorer."""
+    from tickerpulse.scoring.llm import LlmScorer  # only LLM batches come here
+
+    if not isinstance(scorer, LlmScorer):
+        raise TypeError(f"LLM batches need the LLM scorer, got {scorer.name!r}")
+    return scorer.score_batches(batches, guard=guard)
 
 
 def _write_calls(

@@ -26,3 +26,21 @@ def embedded_dsn(pgdata: Path) -> str:
         _servers[pgdata] = pgserver.get_server(pgdata, cleanup_mode="stop")
     uri: str = _servers[pgdata].get_uri()
     return uri
+
+
+def local_admin_dsn() -> str | None:
+    """A superuser DSN of a PostgreSQL already answering on 127.0.0.1:5432, or None.
+
+    Tests, the soak and benchmarks prefer such a server (it is faster than starting one) and fall
+    back to `embedded_dsn` without it.
+    """
+    import psycopg2
+
+    for user in ("postgres", "root"):
+        dsn = f"host=127.0.0.1 port=5432 dbname=postgres user={user}"
+        try:
+            psycopg2.connect(dsn, connect_timeout=2).close()
+        except psycopg2.OperationalError:
+            continue
+        return dsn
+    return None

@@ -1,10 +1,12 @@
-"""Backoff for LLM requests: exponential with full jitter, a bounded number of attempts.
+"""Backoff for HTTP clients: exponential with full jitter, a bounded number of attempts, and the
+server's own wait hint (Retry-After), parsed in one place for every client.
 
-The openai SDK's own retries are switched off (max_retries=0) so this policy is the only one: two
-stacked retry loops multiply attempts and hide 429s from the rate limiter. Full jitter (a uniform
-draw between 0 and the exponential ceiling) spreads the retries of many concurrent senders that
-failed together, instead of having them come back in lockstep. When the server says how long to
-wait (Retry-After, retry-after-ms), that wins: it knows its own window.
+The LLM client uses all of it; its SDK's own retries are switched off (max_retries=0) so this
+policy is the only one: two stacked retry loops multiply attempts and hide 429s from the rate
+limiter. Full jitter (a uniform draw between 0 and the exponential ceiling) spreads the retries of
+many concurrent senders that failed together, instead of having them come back in lockstep. When
+the server says how long to wait (Retry-After, retry-after-ms), that wins: it knows its own window.
+The Reddit source reads Retry-After through `retry_after_s` too.
 """
 
 from __future__ import annotations
