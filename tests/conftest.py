@@ -14,8 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests run the same generated cases on every run, so `make test` passes or fails the
+# same way on any machine; TICKERPULSE_HYPOTHESIS_EXPLORE=1 draws new cases to hunt for bugs.
+hypothesis_settings.register_profile("suite", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None)
+hypothesis_settings.load_profile(
+    "explore" if os.environ.get("TICKERPULSE_HYPOTHESIS_EXPLORE") == "1" else "suite"
+)
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 # Airflow reads its configuration at import time, so this must happen before any test imports it.

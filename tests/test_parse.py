@@ -62,3 +62,10 @@ def test_non_object_and_unparseable_line() -> None:
     assert "not an object" in parse_record([1, 2], 0, "s")["parse_error"]
     row = parse_record({"_unparseable_line": "{oops", "subreddit": "s"}, 3, "s")
     assert row["parse_error"] == "line is not valid JSON" and row["raw_json"]
+
+
+def test_a_name_without_the_fullname_underscore_is_not_a_fullname() -> None:
+    """Found by the property test: 't100' is an id, not a t1_ fullname."""
+    row = parse_record({"name": "t100"}, 0, "s")
+    assert row["id"] is None and "id is missing" in row["parse_error"]
+    assert parse_record({"name": "t100", "id": "x", "body": "b"}, 0, "s")["id"] == "t1_x"

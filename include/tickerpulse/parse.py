@@ -106,7 +106,7 @@ def _fullname(record: dict[str, Any], errors: list[str]) -> tuple[str | None, st
     # Cleaned like any text: an id is stored too (quarantine.record_id), and a NUL byte or a lone
     # surrogate in it would fail the Parquet write or the COPY, losing the whole interval.
     name = record.get("name")
-    if isinstance(name, str) and name[:2] in _KIND_BY_PREFIX and len(name) > 3:
+    if isinstance(name, str) and name[:2] in _KIND_BY_PREFIX and name[2:3] == "_" and len(name) > 3:
         return clean_text(name), _KIND_BY_PREFIX[name[:2]]
     raw_id = record.get("id")
     if isinstance(raw_id, str) and raw_id:
