@@ -58,6 +58,7 @@ PARTIAL = {
         "permalink",
         "tickers",
         "interval_start",
+        "link_id",
     },
     "quarantine": {"interval_start", "subreddit", "record_no", "record_id", "reason"},
 }

@@ -32,6 +32,16 @@ def _objectstoragepath(url: str) -> ObjectStoragePath:
     return ObjectStoragePath(url)
 
 
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` in `schema`'s column order and types. A nullable column the file predates (a
+    partition written before the column was added) reads back as nulls, so old partitions stay
+    readable; a missing non-nullable column is still an error."""
+    for field in schema:
+        if field.name not in table.column_names and field.nullable:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
+
+
 class Lake:
     """Relative paths under one base URL, e.g. raw/reddit/subreddit=x/dt=…/interval=….parquet."""
 
@@ -79,7 +89,7 @@ class Lake:
     def read_table(self, rel: str, schema: pa.Schema | None = None) -> pa.Table:
         table = pq.read_table(io.BytesIO(self.read_bytes(rel)))
         if schema is not None:
-            table = table.select(schema.names).cast(schema)
+            table = conform(table, schema)
         return table
 
     def list(self, rel: str) -> list[str]:

@@ -155,6 +155,7 @@ def parse_record(record: Any, record_no: int, subreddit: str) -> dict[str, Any]:
         "permalink": _as_text(record_dict, "permalink", errors),
         "raw_json": raw_json(record),
         "parse_error": "; ".join(errors) if errors else None,
+        "link_id": _as_text(record_dict, "link_id", errors) if kind == "comment" else None,
     }
     for key in ("title", "body"):
         if row[key] is not None and len(row[key]) > MAX_TEXT_CHARS:

@@ -25,10 +25,13 @@ RAW_POST_SCHEMA = pa.schema(
         pa.field("created_utc", TS),
         pa.field("score", pa.int64()),
         pa.field("num_comments", pa.int64()),
-        pa.field("parent_id", pa.string()),
+        pa.field("parent_id", pa.string()),  # comments: the post (t3_) or comment (t1_) replied to
         pa.field("permalink", pa.string()),
         pa.field("raw_json", pa.string(), nullable=False),  # the record as the source gave it
         pa.field("parse_error", pa.string()),  # why a field could not be typed, or null
+        # Comments: the thread (t3_ fullname) they belong to, whatever comment they reply to.
+        # Last, so raw partitions written before it existed read back with it null.
+        pa.field("link_id", pa.string()),
     ]
 )
 

@@ -26,6 +26,7 @@ KEPT_SCHEMA = pa.schema(
         pa.field("tickers", pa.list_(pa.string()), nullable=False),
         pa.field("mention_kinds", pa.list_(pa.string()), nullable=False),
         pa.field("mention_weights", pa.list_(pa.float64()), nullable=False),
+        pa.field("link_id", pa.string()),  # comments: the thread they belong to
     ]
 )
 

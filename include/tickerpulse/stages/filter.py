@@ -131,6 +131,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
                 "score": r["score"],
                 "num_comments": r["num_comments"],
                 "parent_id": r["parent_id"],
+                "link_id": r["link_id"],
                 "permalink": r["permalink"],
                 "content_hash": c_hash,
                 "simhash": sim,

@@ -43,6 +43,7 @@ POST_COLUMNS = [
     "simhash",
     "tickers",
     "interval_start",
+    "link_id",
 ]
 SENTIMENT_COLUMNS = [
     "post_id",
