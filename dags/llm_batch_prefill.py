@@ -30,8 +30,10 @@ airflow backfill create --dag-id reddit_sentiment \\
     --dag-run-conf '{"scorer": "llm"}' --reprocess-behavior completed --max-active-runs 1
 ```
 
-**Params**: `start`, `end` (ISO date-times on :00 or :30, UTC when no zone is given);
-`llm_policy` (give the backfill's: posts it would score offline are not asked).
+**Params**: `start`, `end` (ISO date-times on :00 or :30, UTC when no zone is given; required,
+with no default: a batch job costs money, so its range is always chosen by hand, and a range
+before `TICKERPULSE_START_DATE` fails); `llm_policy` (give the backfill's: posts it would score
+offline are not asked; default `TICKERPULSE_LLM_POLICY`).
 The LLM is the `llm_default` connection (the Batch API is served at the same base URL); the
 poll interval is `TICKERPULSE_BATCH_POLL_SECONDS` (default 60). The `wait` task needs a running
 triggerer (`airflow triggerer`; `airflow standalone` starts one).
@@ -44,8 +46,12 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from tickerpulse.choices import LlmPolicy, values
+from tickerpulse.config import DAG_START_DATE, load_settings
 from tickerpulse.dag_defaults import default_args
 from tickerpulse.scoring.batch_trigger import BatchJobSensor
+
+SETTINGS = load_settings()  # the param defaults, read when this file is parsed
 
 DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=1), exponential_backoff=True)
 
@@ -53,7 +59,7 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=1), exponen
 @dag(
     dag_id="llm_batch_prefill",
     schedule=None,
-    start_date=datetime(2024, 3, 4),
+    start_date=DAG_START_DATE,
     catchup=False,
     max_active_runs=1,  # two batches for the same range would pay twice for the same posts
     default_args=DEFAULT_ARGS,
@@ -61,21 +67,19 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=1), exponen
     doc_md=__doc__,
     params={
         "start": Param(
-            "2024-03-05T14:00:00+00:00",
             type="string",
             format="date-time",
             description="First interval's start (inclusive), on :00 or :30.",
         ),
         "end": Param(
-            "2024-03-05T17:00:00+00:00",
             type="string",
             format="date-time",
             description="Last interval's end (exclusive), on :00 or :30.",
         ),
         "llm_policy": Param(
-            "always",
+            SETTINGS.llm_policy.value,
             type="string",
-            enum=["always", "market_hours", "extended_hours", "sample_outside"],
+            enum=values(LlmPolicy),
             description="The llm_policy the backfill will use: only its LLM posts are asked.",
         ),
     },
@@ -83,25 +87,30 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=1), exponen
 def llm_batch_prefill() -> None:
     @task
     def plan() -> dict[str, Any]:
+        from tickerpulse.airflow_tasks import refuse_before_start, settings_for_task
         from tickerpulse.stages import prefill as stage
 
         params = get_current_context()["params"]
-        settings = stage.settings_for_task()
+        settings = settings_for_task()
+        start, end = datetime.fromisoformat(params["start"]), datetime.fromisoformat(params["end"])
+        refuse_before_start(settings, start, end, f"The range {params['start']} to {params['end']}")
         return stage.plan(settings, params["start"], params["end"], params["llm_policy"])
 
     @task
     def submit(plan_out: dict[str, Any]) -> dict[str, Any]:
+        from tickerpulse.airflow_tasks import settings_for_task
         from tickerpulse.stages import prefill as stage
 
-        return stage.submit(stage.settings_for_task(), plan_out)
+        return stage.submit(settings_for_task(), plan_out)
 
     @task
     def collect(
         plan_out: dict[str, Any], submit_out: dict[str, Any], wait_out: Any
     ) -> dict[str, Any]:
+        from tickerpulse.airflow_tasks import settings_for_task
         from tickerpulse.stages import prefill as stage
 
-        return stage.collect(stage.settings_for_task(), plan_out, submit_out)
+        return stage.collect(settings_for_task(), plan_out, submit_out)
 
     planned: Any = plan()  # XComArgs, resolved to the tasks' dicts when they run
     submitted: Any = submit(planned)

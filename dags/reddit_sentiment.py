@@ -17,22 +17,31 @@ A manual run with no logical date processes the last complete 30-minute window.
 | `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m`, `sentiment_1d`, `sentiment_24h` (what Grafana reads) |
 | `late_scores` | `tickerpulse.late_scores.run` (Reddit scores of posts up to 36 h old) | `posts.score`, `removed`; rebuilds the affected rollups |
 
-**Params** (manual runs): `subreddits`, `post_limit`, `scorer` (`offline` or `llm`),
-`llm_policy` (`always`, `market_hours`, `extended_hours`, `sample_outside`: LLM scoring off or
-down outside market hours), `refresh_raw`.
+**Params**: `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `llm_policy` (`always`,
+`market_hours`, `extended_hours`, `sample_outside`: LLM scoring off or down outside market hours),
+`refresh_raw`. Their defaults are the environment's (`TICKERPULSE_SUBREDDITS`,
+`TICKERPULSE_POST_LIMIT`, `TICKERPULSE_SCORER`, `TICKERPULSE_LLM_POLICY`,
+`TICKERPULSE_REFRESH_RAW`), read when this file is parsed, so scheduled runs and backfills use
+them; a manual run's params override them for that run.
+
+**Start date**: intervals before `TICKERPULSE_START_DATE` fail in their first task with a message
+saying what to set (Airflow's own start date here is a technical one, see `DAG_START_DATE`).
 Sources, lake and warehouse come from the environment: see `.env.example` and the README.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from tickerpulse.choices import LlmPolicy, Scorer, values
+from tickerpulse.config import DAG_START_DATE, POST_LIMIT_MAX, SUBREDDIT_PATTERN, load_settings
 from tickerpulse.dag_defaults import default_args
 
+SETTINGS = load_settings()  # the param defaults, read when this file is parsed
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
 
 
@@ -48,7 +57,7 @@ def _ctx() -> Any:
 @dag(
     dag_id="reddit_sentiment",
     schedule=CronDataIntervalTimetable("*/30 * * * *", timezone="UTC"),
-    start_date=datetime(2024, 3, 4),
+    start_date=DAG_START_DATE,
     catchup=False,
     max_active_runs=1,  # each interval dedupes against the 24 h loaded before it
     default_args=DEFAULT_ARGS,
@@ -56,36 +65,36 @@ def _ctx() -> Any:
     doc_md=__doc__,
     params={
         "subreddits": Param(
-            ["wallstreetbets", "stocks", "investing"],
+            list(SETTINGS.subreddits),
             type="array",
-            items={"type": "string", "pattern": "^[A-Za-z0-9_]{2,21}$"},
+            items={"type": "string", "pattern": SUBREDDIT_PATTERN},
             minItems=1,
             description="Subreddits to read.",
         ),
         "post_limit": Param(
-            1000,
+            SETTINGS.post_limit,
             type="integer",
             minimum=1,
-            maximum=10000,
+            maximum=POST_LIMIT_MAX,
             description="Newest items to read per subreddit.",
         ),
         "scorer": Param(
-            "offline",
+            SETTINGS.scorer.value,
             type="string",
-            enum=["offline", "llm"],
+            enum=values(Scorer),
             description="offline: packaged lexicon, no network. llm: the llm_default connection.",
         ),
         "llm_policy": Param(
-            "always",
+            SETTINGS.llm_policy.value,
             type="string",
-            enum=["always", "market_hours", "extended_hours", "sample_outside"],
+            enum=values(LlmPolicy),
             description=(
                 "With scorer=llm: use the LLM always, only around market hours (offline outside),"
                 " or on a sample outside market hours (TICKERPULSE_LLM_SAMPLE_RATE)."
             ),
         ),
         "refresh_raw": Param(
-            False,
+            SETTINGS.refresh_raw,
             type="boolean",
             description="Fetch again even when the raw partition already exists.",
         ),

@@ -18,21 +18,25 @@ UTC, after the US close, when the day's closing prices are final
 Results replace that day's rows in `tickerpulse.correlations` and `tickerpulse.hit_rates`, which
 the Grafana dashboard "Sentiment vs price" reads. A re-run is safe.
 
-**Params**: `window_days`, `min_mentions`, `fetch_daily`, `computed_for` (YYYY-MM-DD, empty = the
-run's day).
+**Params**: `window_days`, `min_mentions`, `fetch_daily` (defaults `TICKERPULSE_ANALYSIS_WINDOW_DAYS`,
+`_MIN_MENTIONS`, `_FETCH_DAILY`, read when this file is parsed), `computed_for` (YYYY-MM-DD;
+empty, the default, means the run's day). A day before `TICKERPULSE_START_DATE` fails, saying
+what to set.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from tickerpulse.config import DAG_START_DATE, load_settings
 from tickerpulse.dag_defaults import default_args
 
+SETTINGS = load_settings()  # the param defaults, read when this file is parsed
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
 
 
@@ -46,31 +50,35 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=2), exponen
         # Airflow's annotation names the serialized class; the SDK Asset is what its docs pass.
         assets=SENTIMENT_ASSET,  # type: ignore[arg-type]
     ),
-    start_date=datetime(2024, 3, 4),
+    start_date=DAG_START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["tickerpulse", "analysis", "prices"],
     doc_md=__doc__,
     params={
-        "window_days": Param(30, type="integer", minimum=2, maximum=365),
-        "min_mentions": Param(5, type="integer", minimum=1),
-        "fetch_daily": Param(True, type="boolean", description="Top up daily bars first."),
+        "window_days": Param(SETTINGS.analysis_window_days, type="integer", minimum=2, maximum=365),
+        "min_mentions": Param(SETTINGS.analysis_min_mentions, type="integer", minimum=1),
+        "fetch_daily": Param(
+            SETTINGS.analysis_fetch_daily, type="boolean", description="Top up daily bars first."
+        ),
+        # Empty is not a default value but "the day this run covers", known only when it runs.
         "computed_for": Param("", type="string", description="YYYY-MM-DD; empty: the run's day"),
     },
 )
 def sentiment_analysis() -> None:
     @task
     def analyse() -> dict[str, Any]:
-        from tickerpulse.analysis.task import run_for_dag
+        from tickerpulse.airflow_tasks import refuse_before_start, settings_for_task
+        from tickerpulse.analysis.task import day_bounds, day_for_run, run_for_dag
 
         context = get_current_context()
-        dag_run = context.get("dag_run")
-        return run_for_dag(
-            context.get("logical_date"),
-            getattr(dag_run, "run_after", None),
-            dict(context["params"]),
-        )
+        params = dict(context["params"])
+        settings = settings_for_task()
+        run_after = getattr(context.get("dag_run"), "run_after", None)
+        day = day_for_run(context.get("logical_date"), run_after, params.get("computed_for"))
+        refuse_before_start(settings, *day_bounds(day), f"The day analysed, {day}")
+        return run_for_dag(settings, day, params)
 
     analyse()
 

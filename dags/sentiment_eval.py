@@ -14,8 +14,9 @@ version. Its one task, `evaluate`, calls `tickerpulse.evaluation.runner.run_for_
   `started_at` (the Grafana dashboard "Ticker Pulse — Sentiment eval" plots them). A retry of
   the same run replaces its rows.
 
-**Params**: `dataset` (a path the worker can read), `scorer` (`offline`, `llm` or `vader`),
-`prompt_version` (LLM only; empty means the connection's or `v1`).
+**Params**: `dataset` (a path the worker can read; default `TICKERPULSE_EVAL_DATASET`), `scorer`
+(`offline`, `llm` or `vader`; default `TICKERPULSE_SCORER`), `prompt_version` (LLM only; empty
+means the connection's or `v1`).
 The LLM comes from the `llm_default` connection, the warehouse from the environment, as for
 `reddit_sentiment`. The same run from a shell: `tickerpulse eval DATASET --scorer ...`.
 """
@@ -27,7 +28,11 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from tickerpulse.choices import EVAL_SCORERS
+from tickerpulse.config import DAG_START_DATE, load_settings
 from tickerpulse.dag_defaults import default_args
+
+SETTINGS = load_settings()  # the param defaults, read when this file is parsed
 
 DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
 
@@ -35,24 +40,25 @@ DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
 @dag(
     dag_id="sentiment_eval",
     schedule=None,
-    start_date=datetime(2024, 3, 4),
+    start_date=DAG_START_DATE,
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["tickerpulse", "sentiment", "eval"],
     doc_md=__doc__,
     params={
         "dataset": Param(
-            "../shared/data/financial_phrasebank/Sentences_AllAgree.txt",
+            SETTINGS.eval_dataset,
             type="string",
             minLength=1,
             description="PhraseBank .txt, or .csv / .jsonl with id, text, label or score.",
         ),
         "scorer": Param(
-            "offline",
+            SETTINGS.scorer.value,
             type="string",
-            enum=["offline", "llm", "vader"],
+            enum=list(EVAL_SCORERS),
             description="Scorer to measure; generic VADER is measured alongside as the baseline.",
         ),
+        # Empty is not a default value but "the connection's", known only when the task runs.
         "prompt_version": Param(
             "",
             type="string",
@@ -64,6 +70,7 @@ DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
 def sentiment_eval() -> None:
     @task
     def evaluate() -> dict[str, Any]:
+        from tickerpulse.airflow_tasks import settings_for_task
         from tickerpulse.evaluation.runner import run_for_dag
 
         context = get_current_context()
@@ -73,6 +80,7 @@ def sentiment_eval() -> None:
             context.get("logical_date") or getattr(dag_run, "run_after", None) or datetime.now(UTC)
         )
         return run_for_dag(
+            settings_for_task(),
             params["dataset"],
             params["scorer"],
             params["prompt_version"],

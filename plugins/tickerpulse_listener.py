@@ -37,9 +37,10 @@ def _dsn(in_scheduler: bool = False) -> str | None:
     from tickerpulse.ops.run_metrics import metrics_dsn
     from tickerpulse.ops.switches import airflow_variable, warehouse_enabled
 
-    if not warehouse_enabled(get_variable=None if in_scheduler else airflow_variable):
+    settings = load_settings()
+    if not warehouse_enabled(settings, get_variable=None if in_scheduler else airflow_variable):
         return None
-    return metrics_dsn(load_settings(), airflow_lookups=not in_scheduler)
+    return metrics_dsn(settings, airflow_lookups=not in_scheduler)
 
 
 def _task_interval_start(ti: Any) -> datetime | None:
@@ -172,18 +173,23 @@ def preload_modules(component: Any) -> list[str]:
     from the scheduler.
     """
     import importlib
-    import os
     import sys
     import time
+
+    from tickerpulse.config import SettingsError, load_settings
 
     # Airflow calls on_starting from Job.__init__, before the job knows its type: go by the
     # command line (`airflow scheduler`, also what `airflow standalone` starts).
     if type(component).__name__ != "Job" or "scheduler" not in sys.argv[1:2]:
         return []
-    names = [n.strip() for n in os.environ.get("TICKERPULSE_PRELOAD_MODULES", "").split(",")]
+    try:
+        names = load_settings().preload_modules
+    except SettingsError:  # the tasks report it; the scheduler must start regardless
+        log.warning("not preloading: the settings do not parse", exc_info=True)
+        return []
     loaded = []
     began = time.monotonic()
-    for name in filter(None, names):
+    for name in names:
         try:
             importlib.import_module(name)
             loaded.append(name)

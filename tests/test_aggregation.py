@@ -15,13 +15,13 @@ from tickerpulse.aggregation import (
     AggregationConfig,
     Mention,
     aggregate,
-    parse_source_weights,
     post_count_weight,
     rank,
     tier,
     weight_parts,
     weighted_mean,
 )
+from tickerpulse.config import load_settings, parse_source_weights
 from tickerpulse.stages.aggregate import rebuild_bucket
 from tickerpulse.warehouse.migrate import migrate
 
@@ -60,11 +60,16 @@ def test_post_count_weight_is_capped() -> None:
 
 
 def test_config_from_env_and_bad_weights() -> None:
-    cfg = AggregationConfig.from_env(
-        {"TICKERPULSE_DECAY_LAMBDA": "0.2", "TICKERPULSE_SOURCE_WEIGHTS": "WSB=1, stocks=0.8"}
+    cfg = AggregationConfig.from_settings(
+        load_settings(
+            {"TICKERPULSE_DECAY_LAMBDA": "0.2", "TICKERPULSE_SOURCE_WEIGHTS": "WSB=1, stocks=0.8"}
+        )
     )
-    assert cfg.decay_lambda == 0.2 and cfg.source_weight("Stocks") == 0.8
-    assert AggregationConfig.from_env({}).decay_lambda == 0.1
+    assert cfg.decay_lambda == 0.2
+    assert cfg.source_weight("Stocks") == 0.8
+    assert AggregationConfig.from_settings(load_settings({})).decay_lambda == 0.1
+    with pytest.raises(ValueError, match="TICKERPULSE_SOURCE_WEIGHTS"):
+        load_settings({"TICKERPULSE_SOURCE_WEIGHTS": "stocks=0"})
     for bad in ("stocks", "stocks=0", "stocks=-1", "=1"):
         with pytest.raises(ValueError):
             parse_source_weights(bad)

@@ -551,7 +551,8 @@ def test_raw_author_names_are_stored_only_when_switched_on(outcome: Outcome) -> 
 
     def reload(store: bool) -> dict[str, str | None]:
         ctx = dataclasses.replace(
-            outcome.ctx, settings=dataclasses.replace(outcome.ctx.settings, store_author_name=store)
+            outcome.ctx,
+            settings=outcome.ctx.settings.model_copy(update={"store_author_name": store}),
         )
         extract_out = extract.run(ctx)
         validate_out = validate.run(ctx, extract_out)

@@ -254,8 +254,6 @@ def test_injection_suspects_get_a_request_of_their_own() -> None:
 
 
 def test_range_params_and_the_llm_policy_pick_the_posts(tmp_path: Path) -> None:
-    import dataclasses
-
     import pyarrow as pa
 
     from tickerpulse.config import load_settings
@@ -271,7 +269,7 @@ def test_range_params_and_the_llm_policy_pick_the_posts(tmp_path: Path) -> None:
     night = intervals_between("2024-03-05T03:00:00", "2024-03-05T03:30:00")  # no zone: UTC
     market = intervals_between("2024-03-05T15:00:00+00:00", "2024-03-05T16:00:00+00:00")
     assert [i.key for i in market] == ["dt=2024-03-05/interval=1500", "dt=2024-03-05/interval=1530"]
-    settings = dataclasses.replace(load_settings(), lake_url=(tmp_path / "lake").as_uri())
+    settings = load_settings().model_copy(update={"lake_url": (tmp_path / "lake").as_uri()})
     lake = Lake(settings.lake_url)
     for interval in (night[0], market[0]):
         rows = [

@@ -10,6 +10,7 @@ import psycopg2
 import pytest
 
 from tests.test_llm_cache import fetch, llm_endpoint, stage_context
+from tickerpulse.config import load_settings
 from tickerpulse.scoring.base import PostToScore
 from tickerpulse.scoring.budget import BUDGET_REACHED, LocalSpendGuard, PgSpendGuard
 from tickerpulse.scoring.cost import DEFAULT_PRICES, FALLBACK_PRICE, Price, price_for
@@ -20,29 +21,34 @@ from tickerpulse.stages.plan import SHARD_SCHEMA
 
 
 def test_default_prices_match_model_families() -> None:
-    assert price_for("gpt-4o-mini", {}) == DEFAULT_PRICES["gpt-4o-mini"]
-    assert price_for("gpt-4o-mini-2024-07-18", {}) == DEFAULT_PRICES["gpt-4o-mini"]  # snapshot
-    assert price_for("gpt-4o-2024-08-06", {}) == DEFAULT_PRICES["gpt-4o"]  # not gpt-4o-mini
-    assert price_for("some-local-model", {}) == FALLBACK_PRICE  # never free
+    shipped = load_settings({})
+    assert price_for("gpt-4o-mini", shipped) == DEFAULT_PRICES["gpt-4o-mini"]
+    assert price_for("gpt-4o-mini-2024-07-18", shipped) == DEFAULT_PRICES["gpt-4o-mini"]
+    assert price_for("gpt-4o-2024-08-06", shipped) == DEFAULT_PRICES["gpt-4o"]  # not gpt-4o-mini
+    assert price_for("some-local-model", shipped) == FALLBACK_PRICE  # never free
     assert Price(0.15, 0.60).cost(1_000_000, 500_000) == pytest.approx(0.45)
 
 
 def test_env_overrides_win_in_order() -> None:
     table = json.dumps({"my-model": {"in": 3, "out": 4}, "gpt-4o-mini": [1, 2]})
     env = {"TICKERPULSE_LLM_PRICES": table}
-    assert price_for("my-model", env) == Price(3, 4)
-    assert price_for("gpt-4o-mini", env) == Price(1, 2)
-    assert price_for("gpt-4o", env) == DEFAULT_PRICES["gpt-4o"]
+    assert price_for("my-model", load_settings(env)) == Price(3, 4)
+    assert price_for("gpt-4o-mini", load_settings(env)) == Price(1, 2)
+    assert price_for("gpt-4o", load_settings(env)) == DEFAULT_PRICES["gpt-4o"]
     # The older one-price-for-all setting still applies to models the JSON does not name.
     legacy = {**env, "TICKERPULSE_LLM_PRICE_IN": "0.5", "TICKERPULSE_LLM_PRICE_OUT": "1.5"}
-    assert price_for("gpt-4o", legacy) == Price(0.5, 1.5)
-    assert price_for("my-model", legacy) == Price(3, 4)
+    assert price_for("gpt-4o", load_settings(legacy)) == Price(0.5, 1.5)
+    assert price_for("my-model", load_settings(legacy)) == Price(3, 4)
+    only_in = load_settings({"TICKERPULSE_LLM_PRICE_IN": "0.5"})
+    assert price_for("gpt-4o", only_in) == Price(0.5, FALLBACK_PRICE.usd_per_m_out)
 
 
-@pytest.mark.parametrize("raw", ['["not", "an object"]', '{"m": {"in": 1}}', '{"m": [1]}'])
+@pytest.mark.parametrize(
+    "raw", ['["not", "an object"]', '{"m": {"in": 1}}', '{"m": [1]}', '{"m": [1, 2]'],
+)
 def test_a_malformed_price_table_is_an_error(raw: str) -> None:
-    with pytest.raises(ValueError):
-        price_for("m", {"TICKERPULSE_LLM_PRICES": raw})
+    with pytest.raises(ValueError, match="TICKERPULSE_LLM_PRICES"):
+        load_settings({"TICKERPULSE_LLM_PRICES": raw})
 
 
 # --- the spend guard ------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def test_without_the_warehouse_there_is_no_cache(
     with llm_endpoint(monkeypatch) as server:
         ctx = stage_context("manual__a")
         ctx = dataclasses.replace(
-            ctx, settings=dataclasses.replace(ctx.settings, sinks={"warehouse": False})
+            ctx, settings=ctx.settings.model_copy(update={"sink_warehouse": False})
         )
         run_stages(ctx)
         once = len(server.completions())

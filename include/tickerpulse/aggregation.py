@@ -21,10 +21,11 @@ and spread the population standard deviation of the scores. Tiers at -0.3/-0.1/+
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from tickerpulse.config import Settings, load_settings
 
 ROUND = 6  # digits kept in the warehouse, so Python and SQL agree to the last stored digit
 TIERS = ("strong_bearish", "bearish", "neutral", "bullish", "strong_bullish")
@@ -49,18 +50,18 @@ class AggregationConfig:
             raise ValueError("post-count k and max bonus must be >= 0, confidence scale > 0")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> AggregationConfig:
+    def from_settings(cls, settings: Settings | None = None) -> AggregationConfig:
         """TICKERPULSE_DECAY_LAMBDA, TICKERPULSE_SOURCE_WEIGHTS ("wallstreetbets=1.0,stocks=0.8"),
         TICKERPULSE_DEFAULT_SOURCE_WEIGHT, TICKERPULSE_POST_COUNT_K, _POST_COUNT_MAX_BONUS,
         TICKERPULSE_CONFIDENCE_SCALE."""
-        env = os.environ if env is None else env
+        settings = load_settings() if settings is None else settings
         return cls(
-            decay_lambda=float(env.get("TICKERPULSE_DECAY_LAMBDA") or 0.1),
-            source_weights=parse_source_weights(env.get("TICKERPULSE_SOURCE_WEIGHTS", "")),
-            default_source_weight=float(env.get("TICKERPULSE_DEFAULT_SOURCE_WEIGHT") or 1.0),
-            post_count_k=float(env.get("TICKERPULSE_POST_COUNT_K") or 0.1),
-            post_count_max_bonus=float(env.get("TICKERPULSE_POST_COUNT_MAX_BONUS") or 0.5),
-            confidence_scale=float(env.get("TICKERPULSE_CONFIDENCE_SCALE") or 3.0),
+            decay_lambda=settings.decay_lambda,
+            source_weights=dict(settings.source_weights),
+            default_source_weight=settings.default_source_weight,
+            post_count_k=settings.post_count_k,
+            post_count_max_bonus=settings.post_count_max_bonus,
+            confidence_scale=settings.confidence_scale,
         )
 
     def source_weight(self, subreddit: str) -> float:
@@ -78,22 +79,6 @@ class AggregationConfig:
             "post_count_max_bonus": self.post_count_max_bonus,
             "confidence_scale": self.confidence_scale,
         }
-
-
-def parse_source_weights(text: str) -> dict[str, float]:
-    """ "wallstreetbets=1.0, stocks=0.8" -> {"wallstreetbets": 1.0, "stocks": 0.8}."""
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"source weight {part.strip()!r} is not name=weight")
-        weight = float(value)
-        if not weight > 0 or not math.isfinite(weight):
-            raise ValueError(f"source weight for {name.strip()!r} must be > 0, got {value!r}")
-        out[name.strip().casefold()] = weight
-    return out
 
 
 @dataclass(frozen=True)

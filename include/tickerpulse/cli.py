@@ -12,11 +12,12 @@ import argparse
 import csv
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from tickerpulse.choices import EVAL_SCORERS, Scorer, values
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -87,11 +88,27 @@ def read_posts(path: Path) -> list[tuple[str, str]]:
         raise UsageError(f"{path}: cannot read: {exc}") from exc
 
 
-def _env(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise UsageError(f"--scorer llm needs the environment variable {name}")
-    return value
+def _llm_setting(field: str) -> str:
+    """One of the settings the CLI's LLM needs (tasks use the llm_default connection instead)."""
+    from pydantic import SecretStr
+
+    from tickerpulse.config import Settings
+
+    value = getattr(_settings(), field)
+    text = (value.get_secret_value() if isinstance(value, SecretStr) else value or "").strip()
+    if not text:
+        raise UsageError(f"--scorer llm needs the environment variable {Settings.env_var(field)}")
+    return text
+
+
+def _settings() -> Any:
+    """The settings, or a usage error naming the variable that does not parse."""
+    from tickerpulse.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _llm_scores(posts: list[tuple[str, str]], tickers: list[list[str]]) -> list[tuple[float, str]]:
@@ -100,9 +117,9 @@ def _llm_scores(posts: list[tuple[str, str]], tickers: list[list[str]]) -> list[
     from tickerpulse.scoring.llm import LlmScorer  # type: ignore[import-not-found,unused-ignore]
 
     scorer = LlmScorer(
-        _env("TICKERPULSE_LLM_BASE_URL"),
-        _env("TICKERPULSE_LLM_API_KEY"),
-        _env("TICKERPULSE_LLM_MODEL"),
+        _llm_setting("llm_base_url"),
+        _llm_setting("llm_api_key"),
+        _llm_setting("llm_model"),
     )
     by_post: dict[str, list[float]] = {}
     unscored = 0
@@ -139,7 +156,7 @@ def _run_score(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot load the symbol list: {exc}") from exc
     extractor = TickerExtractor(symbols)
     tickers = [extractor.tickers(text) for _pid, text in posts]
-    if args.scorer == "llm":
+    if args.scorer == Scorer.LLM:
         scores = _llm_scores(posts, tickers)
     else:
         from tickerpulse.scoring.offline import OfflineScorer
@@ -168,7 +185,7 @@ def _add_score(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument("input", help="input file: .csv, .jsonl or .json-lines with columns id and text")
     p.add_argument("--output", "-o", required=True, help="output CSV path")
-    p.add_argument("--scorer", choices=("offline", "llm"), default="offline")
+    p.add_argument("--scorer", choices=values(Scorer), default=Scorer.OFFLINE.value)
     p.add_argument(
         "--symbols", help="symbol list CSV to extract tickers with (default: the packaged list)"
     )
@@ -183,23 +200,21 @@ def _run_eval(args: argparse.Namespace) -> int:
     from tickerpulse.evaluation.datasets import DatasetError
     from tickerpulse.evaluation.report import comparison, summary
     from tickerpulse.evaluation.runner import run_eval
-    from tickerpulse.evaluation.scorers import llm_connection_from_env
+    from tickerpulse.evaluation.scorers import llm_connection_from_settings
 
-    if args.prompt_version and args.scorer != "llm":
+    if args.prompt_version and args.scorer != Scorer.LLM:
         raise UsageError("--prompt-version only applies to --scorer llm")
     connection = None
-    if args.scorer == "llm":
-        for name in ("BASE_URL", "API_KEY", "MODEL"):
-            _env(f"TICKERPULSE_LLM_{name}")
-        connection = llm_connection_from_env(dict(os.environ))
+    if args.scorer == Scorer.LLM:
+        for field in ("llm_base_url", "llm_api_key", "llm_model"):
+            _llm_setting(field)
+        connection = llm_connection_from_settings(_settings())
     started_at = datetime.now(UTC)
     settings = None
     if args.report:
         report = Path(args.report)
     else:
-        from tickerpulse.config import load_settings
-
-        settings = load_settings()
+        settings = _settings()
         stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(args.dataset).stem)
         report = settings.home / "eval_reports" / f"{stem}-{args.scorer}-{stamp}.md"
@@ -207,9 +222,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         raise UsageError(f"{report}: directory {report.parent} does not exist")
     store = None
     if not args.no_store:
-        from tickerpulse.config import load_settings
-
-        store = settings or load_settings()
+        store = settings or _settings()
     try:
         results = run_eval(
             args.dataset,
@@ -249,7 +262,7 @@ def _add_eval(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="Financial PhraseBank .txt (sentence@label, latin-1), or .csv / .jsonl with id, "
         "text and label (positive|negative|neutral or bullish|bearish|neutral) or score in [-1, 1]",
     )
-    p.add_argument("--scorer", choices=("offline", "llm", "vader"), default="offline")
+    p.add_argument("--scorer", choices=EVAL_SCORERS, default=Scorer.OFFLINE.value)
     p.add_argument("--prompt-version", help="prompt version for --scorer llm (default: v1)")
     p.add_argument("--report", help="report path (default: $TICKERPULSE_HOME/eval_reports/...)")
     p.add_argument("--no-store", action="store_true", help="do not store the run in the warehouse")
@@ -274,14 +287,13 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def run(args: argparse.Namespace) -> int:
-        from tickerpulse.config import load_settings
         from tickerpulse.report import data_range, write_report
 
         if args.top < 1:
             raise UsageError("--top must be at least 1")
         start = parse_time(args.start, "--from") if args.start else None
         end = parse_time(args.end, "--to") if args.end else None
-        settings = load_settings()
+        settings = _settings()
         if start is None or end is None:
             available = data_range(settings)
             if available is None:
@@ -360,7 +372,6 @@ def _add_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     from datetime import UTC, datetime
 
     def run(args: argparse.Namespace) -> int:
-        from tickerpulse.config import load_settings
         from tickerpulse.explain import explain
 
         ticker = args.ticker.strip().lstrip("$").upper()
@@ -371,7 +382,7 @@ def _add_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         except ValueError as exc:
             raise UsageError(f"--at {args.at!r} is not an ISO 8601 time") from exc
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        result = explain(load_settings(), ticker, at)
+        result = explain(_settings(), ticker, at)
         if not result.contributions and result.stored is None:
             raise UsageError(
                 f"no mentions of {result.ticker} in the bucket starting "

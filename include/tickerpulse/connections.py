@@ -1,8 +1,9 @@
 """Airflow connections, read only when a task runs.
 
 This is the thin adapter between the package and Airflow's secrets: `AIRFLOW_CONN_*` environment
-variables are read directly (JSON or URI, as Airflow documents them), and otherwise Airflow's own
-lookup is used when Airflow is importable. It is never called at DAG parse time.
+variables are read directly (JSON or URI, as Airflow documents them; through
+`Settings.connection_env`, the settings being the one reader of the environment), and otherwise
+Airflow's own lookup is used when Airflow is importable. It is never called at DAG parse time.
 
 Reading the environment directly skips the step where Airflow registers a connection's secrets
 with its log masker, so every connection returned here is registered (`register_secrets`): the
@@ -15,9 +16,10 @@ comes from `DATABASE_URL` rather than a connection. Airflow does not mask values
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tickerpulse.config import Settings, load_settings
 
 # A URL host of these connection types is the credential itself (an incoming-webhook URL).
 _URL_SECRET_TYPES = ("http", "slack", "webhook")
@@ -128,11 +130,10 @@ def _dsn_pairs(dsn: str) -> list[str]:
     return pieces
 
 
-def get_connection(conn_id: str) -> dict[str, Any] | None:
+def get_connection(conn_id: str, settings: Settings | None = None) -> dict[str, Any] | None:
     """The connection as a plain dict, or None when it is not defined anywhere."""
-    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    raw = (load_settings() if settings is None else settings).connection_env(conn_id)
     if raw:
-        raw = raw.strip()
         from_env = _normalise(json.loads(raw) if raw.startswith("{") else _from_uri(raw))
         register_secrets(from_env)
         return from_env

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from tickerpulse.config import PROJECT_ROOT, load_settings
+from tickerpulse.config import PROJECT_ROOT, BeforeStartDate, SettingsError, load_settings
 from tickerpulse.intervals import INTERVAL
 from tickerpulse.report import write_report
 from tickerpulse.summary import build_summary
@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intervals", type=int, default=16)
     args = parser.parse_args(argv)
     start = datetime.fromisoformat(args.start).astimezone(UTC)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+        # Each run would fail its first task for this reason: say so once, before starting any.
+        first = f"--start {start:%Y-%m-%dT%H:%M}Z: the interval {start:%Y-%m-%d %H:%M} UTC"
+        settings.check_start_date(start, start + INTERVAL, first)
+    except (BeforeStartDate, SettingsError) as exc:
+        print(f"tickerpulse-demo: error: {exc}", file=sys.stderr)
+        return 2
     print(f"warehouse migrations: {migrate(settings) or 'up to date'}")
     ensure_llm_pool()
     states = run_intervals(start, args.intervals)

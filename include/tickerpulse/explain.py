@@ -95,7 +95,9 @@ def _num(value: object) -> str:
 def explain(
     settings: Settings | str, ticker: str, at: datetime, cfg: AggregationConfig | None = None
 ) -> Explanation:
-    cfg = cfg or AggregationConfig.from_env()
+    cfg = cfg or AggregationConfig.from_settings(
+        settings if isinstance(settings, Settings) else None
+    )
     start = bucket_of(at)
     symbol = canonical_symbol(ticker.strip().lstrip("$"))
     params: dict[str, object] = {"ticker": symbol, "bucket_start": start}

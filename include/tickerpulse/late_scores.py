@@ -83,7 +83,9 @@ def refresh_scores(
     if updates:
         with connect(settings) as conn, conn.cursor() as cur:
             cur.executemany(query("late_scores_update"), updates)
-    rebuilt = _rebuild(settings, buckets, until, cfg or AggregationConfig.from_env())
+    if cfg is None:
+        cfg = AggregationConfig.from_settings(settings if isinstance(settings, Settings) else None)
+    rebuilt = _rebuild(settings, buckets, until, cfg)
     counts = {
         "checked": len(current),
         "returned": len(fresh),

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from tickerpulse.choices import LlmPolicy
+
 NEW_YORK = ZoneInfo("America/New_York")
 CALENDAR_NAME = "XNYS"
 CALENDAR_START = "2015-01-01"
@@ -29,7 +31,7 @@ PRE_MARKET_OPEN, POST_MARKET_CLOSE = time(4, 0), time(20, 0)
 
 ScoringMode = Literal["llm", "offline", "sample"]
 _TICK = timedelta(microseconds=1)
-SCORING_POLICIES = ("always", "market_hours", "extended_hours", "sample_outside")
+SCORING_POLICIES = tuple(policy.value for policy in LlmPolicy)
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def same_time_sessions_later(moment: datetime, count: int) -> datetime:
     return min(later.open + (at - session.open), later.close)
 
 
-def scoring_mode(start: datetime, end: datetime, policy: str = "always") -> ScoringMode:
+def scoring_mode(start: datetime, end: datetime, policy: str = LlmPolicy.ALWAYS) -> ScoringMode:
     """How to score an interval `[start, end)` under a policy; a data source that follows the
     market day need not pay an LLM for posts nobody can trade on until the next open.
 
@@ -190,12 +192,12 @@ def scoring_mode(start: datetime, end: datetime, policy: str = "always") -> Scor
     """
     if policy not in SCORING_POLICIES:
         raise ValueError(f"scoring policy must be one of {SCORING_POLICIES}, got {policy!r}")
-    if policy == "always":
+    if policy == LlmPolicy.ALWAYS:
         return "llm"
     in_session = bool(sessions_between(start, end))
-    if policy == "market_hours":
+    if policy == LlmPolicy.MARKET_HOURS:
         return "llm" if in_session else "offline"
-    if policy == "sample_outside":
+    if policy == LlmPolicy.SAMPLE_OUTSIDE:
         return "llm" if in_session else "sample"
     for session in sessions_between(start - timedelta(hours=6), end + timedelta(hours=6)):
         local = session.open.astimezone(NEW_YORK).date()

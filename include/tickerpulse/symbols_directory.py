@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from tickerpulse.config import Settings
+from tickerpulse.config import Settings, load_settings
 from tickerpulse.symbols import Symbol, SymbolTable, canonical_symbol, load_symbols
 from tickerpulse.tickers import COMMON_WORDS, STOP_WORDS
 from tickerpulse.warehouse.db import connect
@@ -28,8 +28,6 @@ from tickerpulse.warehouse.queries import query
 
 log = logging.getLogger(__name__)
 
-NASDAQ_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
-OTHER_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/otherlisted.txt"
 # otherlisted.txt's Exchange column
 EXCHANGES = {"A": "NYSE American", "N": "NYSE", "P": "NYSE ARCA", "Z": "Cboe BZX", "V": "IEX"}
 WORD_AMBIGUITY = 0.05  # an English or Reddit word: a bare mention is almost never the ticker
@@ -273,15 +271,20 @@ def directory_table(
 
 def refresh_symbols(
     settings_or_dsn: Settings | str,
-    nasdaq_url: str | Path = NASDAQ_URL,
-    other_url: str | Path = OTHER_URL,
+    nasdaq_url: str | Path | None = None,
+    other_url: str | Path | None = None,
 ) -> int:
     """Upsert the directory into tickerpulse.symbols; returns the number of rows written.
 
     Symbols that left the directory are kept (old posts still point at them) but their rows are
     not refreshed. Both files are read before the transaction starts, so a failed download
-    leaves the table as it was.
+    leaves the table as it was. The files default to the settings' URLs
+    (TICKERPULSE_NASDAQ_LISTED_URL, TICKERPULSE_OTHER_LISTED_URL).
     """
+    if nasdaq_url is None or other_url is None:
+        settings = settings_or_dsn if isinstance(settings_or_dsn, Settings) else load_settings()
+        nasdaq_url = settings.nasdaq_listed_url if nasdaq_url is None else nasdaq_url
+        other_url = settings.other_listed_url if other_url is None else other_url
     table = directory_table(nasdaq_url, other_url)
     if len(table) < 100:
         raise ValueError(f"the symbol directory has only {len(table)} rows; refusing to load it")

@@ -10,12 +10,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tickerpulse.evaluation import metrics
 from tickerpulse.evaluation.datasets import Dataset, Example, read_dataset
 from tickerpulse.evaluation.scorers import Prediction, TextScorer, build_scorer
 from tickerpulse.scoring.base import label_for
+
+if TYPE_CHECKING:  # the settings machinery (pydantic) is imported only where it is used
+    from tickerpulse.config import Settings
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ def _with_report(result: EvalResult, path: str) -> EvalResult:
 
 
 def run_for_dag(
+    settings: Settings,
     dataset: str,
     scorer: str,
     prompt_version: str | None,
@@ -152,20 +156,19 @@ def run_for_dag(
 ) -> dict[str, Any]:
     """What the `sentiment_eval` DAG's task runs; returns a small summary for XCom.
 
-    The warehouse, home folder and LLM connection come from the environment, as for every task.
+    The warehouse, home folder and LLM connection come from the settings the task built, as for
+    every task.
     """
     import re
 
-    from tickerpulse.config import load_settings
     from tickerpulse.connections import get_connection
 
-    settings = load_settings()
     path = Path(dataset)
     if not path.is_absolute() and not path.exists():
         from tickerpulse.config import PROJECT_ROOT
 
         path = PROJECT_ROOT / path  # relative to the project, not to the worker's cwd
-    conn = get_connection(settings.llm_conn_id) if scorer == "llm" else None
+    conn = get_connection(settings.llm_conn_id, settings) if scorer == "llm" else None
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{Path(dataset).stem}_{scorer}_{run_id}")
     report = settings.home / "eval_reports" / f"{safe}.md"
     results = run_eval(

@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from tickerpulse.choices import EVAL_SCORERS
 from tickerpulse.scoring.base import PostToScore
 
-SCORER_NAMES = ("offline", "vader", "llm")
+if TYPE_CHECKING:  # the settings machinery (pydantic) is imported only where it is used
+    from tickerpulse.config import Settings
+
+SCORER_NAMES = EVAL_SCORERS
 SUBJECT_TICKER = "SUBJECT"
 LLM_BATCH = 20
 
@@ -74,15 +78,16 @@ class _LlmTextScorer:
         return [out.get(pid, Prediction(None, "unscored: no result")) for pid, _ in texts]
 
 
-def llm_connection_from_env(env: dict[str, str]) -> dict[str, Any] | None:
-    """The LLM as a connection dict from TICKERPULSE_LLM_* variables, or None if unset."""
-    base_url = env.get("TICKERPULSE_LLM_BASE_URL", "").strip()
-    if not base_url:
+def llm_connection_from_settings(settings: Settings) -> dict[str, Any] | None:
+    """The CLI's LLM as a connection dict (TICKERPULSE_LLM_BASE_URL, _API_KEY, _MODEL), or None
+    when no base URL is set."""
+    if not settings.llm_base_url:
         return None
+    key = settings.llm_api_key
     return {
-        "host": base_url,
-        "password": env.get("TICKERPULSE_LLM_API_KEY", ""),
-        "extra": {"model": env.get("TICKERPULSE_LLM_MODEL", "").strip()},
+        "host": settings.llm_base_url,
+        "password": key.get_secret_value() if key is not None else "",
+        "extra": {"model": settings.llm_model or ""},
     }
 
 

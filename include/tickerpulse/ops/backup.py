@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psycopg2.extensions
 
+from tickerpulse.config import executable_dirs, load_settings, process_environment
 from tickerpulse.lake import LOCAL_PROTOCOLS, Lake
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.queries import query
@@ -80,8 +81,9 @@ def tool_major(path: str) -> int | None:
 def candidate_bin_dirs() -> list[Path]:
     """Where PostgreSQL client tools may be: an override, Debian's layout, pgserver's, PATH."""
     dirs: list[Path] = []
-    if os.environ.get("TICKERPULSE_PG_BIN"):
-        dirs.append(Path(os.environ["TICKERPULSE_PG_BIN"]))
+    pg_bin = load_settings().pg_bin
+    if pg_bin is not None:
+        dirs.append(pg_bin)
     dirs.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
     try:
         import pgserver
@@ -89,9 +91,7 @@ def candidate_bin_dirs() -> list[Path]:
         dirs.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
     except ImportError:
         pass
-    for entry in os.environ.get("PATH", "").split(os.pathsep):
-        if entry:
-            dirs.append(Path(entry))
+    dirs.extend(executable_dirs())
     return dirs
 
 
@@ -133,10 +133,8 @@ def server_version(dsn: str) -> tuple[int, str]:
 def libpq_args(dsn: str) -> tuple[str, dict[str, str]]:
     """(conninfo without the password, environment carrying it) for a libpq command line tool."""
     params = psycopg2.extensions.parse_dsn(dsn)
-    env = dict(os.environ)
     password = params.pop("password", None)
-    if password:
-        env["PGPASSWORD"] = password
+    env = process_environment(PGPASSWORD=password) if password else process_environment()
     conninfo = " ".join(f"{k}={_conninfo_value(str(v))}" for k, v in params.items())
     return conninfo, env
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -33,7 +32,6 @@ from tickerpulse.warehouse.queries import query
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ALERT_CONN_ID = "tickerpulse_alerts"
 SLACK_BASE = "https://hooks.slack.com/services/"
 WEBHOOK_TIMEOUT_S = 10.0
 
@@ -58,10 +56,6 @@ class RunEvent:
             f":red_circle: {self.event}: {self.dag_id}.{where} try {self.try_number}"
             f" ({interval}, run {self.run_id}): {self.message}"
         )
-
-
-def alert_conn_id() -> str:
-    return os.environ.get("TICKERPULSE_ALERT_CONN_ID", DEFAULT_ALERT_CONN_ID)
 
 
 def webhook_target(conn: dict[str, Any] | None) -> tuple[str, dict[str, str], bool] | None:
@@ -156,10 +150,11 @@ def on_task_failure(context: Any) -> None:
     """`on_failure_callback`: record the failure and notify the optional webhook. Never raises."""
     try:
         event = event_from_context(context)
-        notified, error = notify(event, get_connection(alert_conn_id()))
+        settings = load_settings()
+        notified, error = notify(event, get_connection(settings.alert_conn_id, settings))
         from tickerpulse.ops.switches import warehouse_enabled
 
-        dsn = metrics_dsn(load_settings()) if warehouse_enabled() else None
+        dsn = metrics_dsn(settings) if warehouse_enabled(settings) else None
         if dsn is None:
             log.warning("no warehouse configured: run event not recorded: %s", event.text())
             return

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -108,8 +107,8 @@ def metrics_dsn(settings: Settings, airflow_lookups: bool = True) -> str | None:
     """
     if settings.database_url:
         return settings.database_url
-    if airflow_lookups or os.environ.get(f"AIRFLOW_CONN_{settings.db_conn_id.upper()}"):
-        conn = get_connection(settings.db_conn_id)
+    if airflow_lookups or settings.connection_env(settings.db_conn_id):
+        conn = get_connection(settings.db_conn_id, settings)
         if conn is not None:
             return postgres_dsn(conn)
     pgdata = settings.home / "pgdata"

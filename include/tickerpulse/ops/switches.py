@@ -8,8 +8,10 @@ on the next task without restarting anything. Resolution, first match wins:
 2. the environment variable `TICKERPULSE_SINK_<NAME>` (compose `.env`, a Kubernetes ConfigMap);
 3. on.
 
-Values: on/off, true/false, 1/0, yes/no (any case). Anything else is an error, not "off": a typo
-must not silently stop the warehouse.
+Values: on/off, true/false, 1/0, yes/no (any case; `tickerpulse.config.parse_flag`, the syntax of
+every boolean setting). Anything else is an error, not "off": a typo must not silently stop the
+warehouse. A task resolves the three switches once, when it starts (`resolve_switches`, called by
+`tickerpulse.airflow_tasks.settings_for_task`), into the `sink_*` fields of its settings.
 
 What "off" means:
 
@@ -24,25 +26,21 @@ What "off" means:
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
+
+from tickerpulse.choices import Scorer
+from tickerpulse.config import Settings, load_settings, parse_flag
 
 log = logging.getLogger(__name__)
 
 SINKS = ("object_store", "warehouse", "llm_scoring")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 VariableGetter = Callable[[str], str | None]
 
 
 def variable_name(sink: str) -> str:
     return f"tickerpulse_sink_{sink}"
-
-
-def env_name(sink: str) -> str:
-    return f"TICKERPULSE_SINK_{sink.upper()}"
 
 
 def airflow_variable(key: str) -> str | None:
@@ -62,43 +60,35 @@ def airflow_variable(key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def parse_switch(raw: str, source: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{source}={raw!r}: a sink switch must be on/off, true/false, 1/0 or yes/no")
-
-
 def sink_enabled(
     sink: str,
-    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
     get_variable: VariableGetter | None = airflow_variable,
 ) -> bool:
-    """Whether `sink` (one of SINKS) is on for the task running now."""
+    """Whether `sink` (one of SINKS) is on now: the Variable, else the setting `sink_<name>`."""
     if sink not in SINKS:
         raise ValueError(f"unknown sink {sink!r}; known: {SINKS}")
     if get_variable is not None:
         raw = get_variable(variable_name(sink))
         if raw is not None and raw.strip():
-            return parse_switch(raw, f"Variable {variable_name(sink)}")
-    env = os.environ if env is None else env
-    raw_env = env.get(env_name(sink), "")
-    if raw_env.strip():
-        return parse_switch(raw_env, env_name(sink))
-    return True
+            return parse_flag(raw, f"Variable {variable_name(sink)}")
+    settings = load_settings() if settings is None else settings
+    return bool(getattr(settings, f"sink_{sink}"))
 
 
 def effective_lake_url(
     lake_url: str,
     home: Path,
-    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
     get_variable: VariableGetter | None = airflow_variable,
 ) -> str:
     """The lake URL to use now: the configured one, or local scratch when object_store is off."""
-    if sink_enabled("object_store", env, get_variable):
+    if sink_enabled("object_store", settings, get_variable):
         return lake_url
+    return _scratch_lake(lake_url, home)
+
+
+def _scratch_lake(lake_url: str, home: Path) -> str:
     scratch = (home / "lake-local").resolve().as_uri()
     log.warning("sink object_store is off: writing %s instead of %s", scratch, lake_url)
     return scratch
@@ -106,22 +96,36 @@ def effective_lake_url(
 
 def effective_scorer(
     requested: str,
-    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
     get_variable: VariableGetter | None = airflow_variable,
 ) -> str:
     """The scorer to use now: `requested`, but `llm` becomes `offline` when LLM scoring is off."""
-    if requested == "llm" and not sink_enabled("llm_scoring", env, get_variable):
+    if requested == Scorer.LLM and not sink_enabled("llm_scoring", settings, get_variable):
         log.warning("sink llm_scoring is off: scoring with the offline scorer instead of the LLM")
-        return "offline"
+        return Scorer.OFFLINE.value
     return requested
 
 
 def warehouse_enabled(
-    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
     get_variable: VariableGetter | None = airflow_variable,
 ) -> bool:
     """Whether load/aggregate (and the metrics listener) may write to Postgres now."""
-    enabled = sink_enabled("warehouse", env, get_variable)
+    enabled = sink_enabled("warehouse", settings, get_variable)
     if not enabled:
         log.warning("sink warehouse is off: nothing is written to Postgres")
     return enabled
+
+
+def resolve_switches(
+    settings: Settings, get_variable: VariableGetter | None = airflow_variable
+) -> Settings:
+    """The settings a task runs with: each switch looked up once (Variable, then environment)
+    into its `sink_*` field, and the lake moved to local scratch when object_store is off."""
+    switched = {f"sink_{sink}": sink_enabled(sink, settings, get_variable) for sink in SINKS}
+    lake_url = settings.lake_url
+    if not switched["sink_object_store"]:
+        lake_url = _scratch_lake(lake_url, settings.home)
+    if not switched["sink_warehouse"]:
+        log.warning("sink warehouse is off: nothing is written to Postgres")
+    return settings.model_copy(update={"lake_url": lake_url, **switched})

@@ -10,7 +10,6 @@ the connection itself when it starts.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -19,14 +18,16 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from tickerpulse.config import load_settings
 from tickerpulse.connections import get_connection
 from tickerpulse.scoring.batch_api import TERMINAL, client_from_connection, describe
 
 
 async def _connection(conn_id: str) -> dict[str, Any] | None:
     """`AIRFLOW_CONN_*` directly (as tasks read it), else Airflow's async lookup (triggerer)."""
-    if os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"):
-        return get_connection(conn_id)
+    settings = load_settings()
+    if settings.connection_env(conn_id):
+        return get_connection(conn_id, settings)
     from airflow.sdk import BaseHook
 
     try:

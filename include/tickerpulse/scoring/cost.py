@@ -15,11 +15,11 @@ A model matches its exact name, else the longest table name it starts with, so a
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from tickerpulse.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +49,9 @@ DEFAULT_PRICES: dict[str, Price] = {
 FALLBACK_PRICE = Price(0.15, 0.60)
 
 
-def _parse_price(model: str, raw: object) -> Price:
-    if isinstance(raw, Mapping) and {"in", "out"} <= set(raw):
-        return Price(float(raw["in"]), float(raw["out"]))
-    if isinstance(raw, list | tuple) and len(raw) == 2:
-        return Price(float(raw[0]), float(raw[1]))
-    raise ValueError(
-        f"TICKERPULSE_LLM_PRICES[{model!r}] must be {{'in': usd, 'out': usd}} or [in, out], "
-        f"got {raw!r}"
-    )
-
-
-def price_overrides(env: Mapping[str, str] | None = None) -> dict[str, Price]:
-    """The TICKERPULSE_LLM_PRICES table; a malformed value is an error, not "use the default"."""
-    env = os.environ if env is None else env
-    raw = env.get("TICKERPULSE_LLM_PRICES", "").strip()
-    if not raw:
-        return {}
-    table = json.loads(raw)
-    if not isinstance(table, dict):
-        raise ValueError("TICKERPULSE_LLM_PRICES must be a JSON object {model: {in, out}}")
-    return {str(model): _parse_price(str(model), value) for model, value in table.items()}
+def price_overrides(settings: Settings) -> dict[str, Price]:
+    """The TICKERPULSE_LLM_PRICES table (parsed and checked when the settings are read)."""
+    return {model: Price(*pair) for model, pair in settings.llm_prices.items()}
 
 
 def _match(model: str, table: Mapping[str, Price]) -> Price | None:
@@ -79,17 +61,17 @@ def _match(model: str, table: Mapping[str, Price]) -> Price | None:
     return table[max(prefixes, key=len)] if prefixes else None
 
 
-def price_for(model: str | None, env: Mapping[str, str] | None = None) -> Price:
-    env = os.environ if env is None else env
+def price_for(model: str | None, settings: Settings | None = None) -> Price:
+    settings = load_settings() if settings is None else settings
     name = model or ""
-    found = _match(name, price_overrides(env))
+    found = _match(name, price_overrides(settings))
     if found is not None:
         return found
-    price_in, price_out = env.get("TICKERPULSE_LLM_PRICE_IN"), env.get("TICKERPULSE_LLM_PRICE_OUT")
-    if price_in or price_out:
+    price_in, price_out = settings.llm_price_in, settings.llm_price_out
+    if price_in is not None or price_out is not None:
         return Price(
-            float(price_in or FALLBACK_PRICE.usd_per_m_in),
-            float(price_out or FALLBACK_PRICE.usd_per_m_out),
+            FALLBACK_PRICE.usd_per_m_in if price_in is None else price_in,
+            FALLBACK_PRICE.usd_per_m_out if price_out is None else price_out,
         )
     found = _match(name, DEFAULT_PRICES)
     if found is not None:
@@ -100,5 +82,7 @@ def price_for(model: str | None, env: Mapping[str, str] | None = None) -> Price:
     return FALLBACK_PRICE
 
 
-def cost_usd(tokens_in: int, tokens_out: int, model: str | None = None) -> float:
-    return price_for(model).cost(tokens_in, tokens_out)
+def cost_usd(
+    tokens_in: int, tokens_out: int, model: str | None = None, settings: Settings | None = None
+) -> float:
+    return price_for(model, settings).cost(tokens_in, tokens_out)

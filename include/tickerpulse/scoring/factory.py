@@ -15,7 +15,7 @@ def make_scorer(name: str, settings: Settings) -> Scorer:
     if name == "llm":
         from tickerpulse.scoring.llm import LlmScorer
 
-        conn = get_connection(settings.llm_conn_id)
+        conn = get_connection(settings.llm_conn_id, settings)
         if conn is None:
             raise RuntimeError(
                 f"scorer 'llm' needs the Airflow connection {settings.llm_conn_id!r} "

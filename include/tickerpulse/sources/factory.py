@@ -19,7 +19,7 @@ def reddit_source(settings: Settings) -> RedditSource:
     if settings.reddit_source in {"praw", "live"}:
         from tickerpulse.sources.reddit_praw import PrawRedditSource
 
-        conn = get_connection(settings.reddit_conn_id)
+        conn = get_connection(settings.reddit_conn_id, settings)
         if conn is None:
             raise RuntimeError(
                 f"TICKERPULSE_REDDIT_SOURCE={settings.reddit_source} needs the Airflow connection "

@@ -16,7 +16,6 @@ Yahoo reported, so the cache can record each outcome instead of guessing.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +24,7 @@ import pandas as pd
 import requests
 import yfinance as yf
 
+from tickerpulse.config import load_settings
 from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
 from tickerpulse.sources.base import PRICE_COLUMNS
 
@@ -264,7 +264,7 @@ def _day_after(moment: datetime) -> date:
 
 def _default_session() -> Any:
     """What yfinance itself would use: curl_cffi with a browser fingerprint, unless disabled."""
-    if os.environ.get("YF_DISABLE_CURL_CFFI", "").lower() not in {"1", "true", "yes"}:
+    if not load_settings().yf_disable_curl_cffi:
         try:
             from curl_cffi import requests as curl_requests
 

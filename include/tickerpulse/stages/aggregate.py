@@ -2,8 +2,8 @@
 the rolling 24 hours that end with it, and the daily rollup of its UTC day (long dashboard ranges
 read that one), in one transaction so they never disagree.
 
-The weighting is configured from the environment (see `tickerpulse.aggregation.AggregationConfig.
-from_env`) and computed by `tickerpulse.ticker_window_stats` in Postgres; aggregation.py is its
+The weighting is configured from the settings (see `tickerpulse.aggregation.AggregationConfig.
+from_settings`) and computed by `tickerpulse.ticker_window_stats` in Postgres; aggregation.py is its
 Python reference.
 """
 
@@ -32,7 +32,9 @@ def rebuild_bucket(
 
     Also what late_scores calls for every bucket whose posts changed score or were removed.
     """
-    cfg = cfg or AggregationConfig.from_env()
+    cfg = cfg or AggregationConfig.from_settings(
+        settings if isinstance(settings, Settings) else None
+    )
     params = {"bucket_start": bucket_start, "bucket_end": bucket_end, **cfg.sql_params()}
     with connect(settings) as conn, conn.cursor() as cur:
         cur.execute(query("aggregate_interval"), params)

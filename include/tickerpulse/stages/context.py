@@ -2,44 +2,52 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from tickerpulse.choices import LlmPolicy, Scorer
 from tickerpulse.config import Settings, load_settings
 from tickerpulse.intervals import Interval
 from tickerpulse.lake import Lake
 
-SCORERS = ("offline", "llm")
-LLM_POLICIES = ("always", "market_hours", "extended_hours", "sample_outside")
+
+def _choice(kind: type[Scorer] | type[LlmPolicy], name: str, value: Any) -> str:
+    """The plain string value of an enum member, or a clear error listing the choices."""
+    try:
+        return kind(value).value
+    except ValueError:
+        raise ValueError(
+            f"{name} must be one of {[m.value for m in kind]}, got {value!r}"
+        ) from None
 
 
 @dataclass(frozen=True)
 class RunParams:
     subreddits: tuple[str, ...]
     post_limit: int
-    scorer: str
+    scorer: str  # a Scorer value
     refresh_raw: bool = False
-    llm_policy: str = "always"  # when the LLM is used: always, or only (mostly) in market hours
+    llm_policy: str = LlmPolicy.ALWAYS.value  # when the LLM is used: always, or (mostly) in hours
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None, settings: Settings) -> RunParams:
-        """Params from the UI win over the environment; empty values mean "use the default"."""
+        """Params from the UI win over the settings; empty values mean "use the default".
+
+        The DAG's param defaults are the settings already (read when the file is parsed); this
+        also covers a run whose conf lacks a param, and callers outside Airflow."""
         params = params or {}
         subs = params.get("subreddits") or list(settings.subreddits)
         if isinstance(subs, str):
             subs = [s for s in subs.split(",")]
         subreddits = tuple(sorted({s.strip() for s in subs if s and s.strip()}))
-        scorer = params.get("scorer") or settings.scorer
-        if scorer not in SCORERS:
-            raise ValueError(f"scorer must be one of {SCORERS}, got {scorer!r}")
+        scorer = _choice(Scorer, "scorer", params.get("scorer") or settings.scorer)
         limit = int(params.get("post_limit") or settings.post_limit)
         if limit < 1:
             raise ValueError(f"post_limit must be at least 1, got {limit}")
-        policy = params.get("llm_policy") or os.environ.get("TICKERPULSE_LLM_POLICY", "always")
-        if policy not in LLM_POLICIES:
-            raise ValueError(f"llm_policy must be one of {LLM_POLICIES}, got {policy!r}")
-        return cls(subreddits, limit, scorer, bool(params.get("refresh_raw", False)), policy)
+        policy = _choice(LlmPolicy, "llm_policy", params.get("llm_policy") or settings.llm_policy)
+        refresh = params.get("refresh_raw")
+        refresh_raw = settings.refresh_raw if refresh is None else bool(refresh)
+        return cls(subreddits, limit, scorer, refresh_raw, policy)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -37,11 +36,6 @@ log = logging.getLogger(__name__)
 
 MIN_SPAM_WORDS = 6
 DEDUPE_WINDOW = timedelta(hours=24)
-NEAR_DUPLICATE_K = 3  # default; TICKERPULSE_NEAR_DUPLICATE_K overrides
-
-
-def near_duplicate_k() -> int:
-    return int(os.environ.get("TICKERPULSE_NEAR_DUPLICATE_K") or NEAR_DUPLICATE_K)
 
 
 def symbol_table(ctx: StageContext) -> SymbolTable:
@@ -80,7 +74,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     table = ctx.lake.read_table(validate_out["valid"], RAW_POST_SCHEMA)
     rows = sorted(table.to_pylist(), key=lambda r: (r["created_utc"], r["id"]))
     seen_hashes, history_sims = _history(ctx)
-    near = NearDuplicateIndex(k=near_duplicate_k())
+    near = NearDuplicateIndex(k=ctx.settings.near_duplicate_k)
     for pid, sim in history_sims:
         near.add(pid, sim)
     extractor = TickerExtractor(symbol_table(ctx))

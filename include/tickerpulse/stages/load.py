@@ -101,7 +101,9 @@ def run(
     # Each score task prices its own calls (it knows the model); older outputs carry no cost.
     cost = round(
         sum(
-            float(o["cost_usd"]) if "cost_usd" in o else cost_usd(o["tokens_in"], o["tokens_out"])
+            float(o["cost_usd"])
+            if "cost_usd" in o
+            else cost_usd(o["tokens_in"], o["tokens_out"], settings=ctx.settings)
             for o in score_outs
             if int(o["llm_calls"])
         )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from typing import Any
 
 import pyarrow as pa
 
 from tickerpulse.batching import Batch, group_into_shards, pack_batches
+from tickerpulse.choices import Scorer
 from tickerpulse.market_calendar import scoring_mode
 from tickerpulse.schema_filtered import KEPT_SCHEMA
 from tickerpulse.stages import paths
@@ -52,13 +52,14 @@ def in_llm_sample(post_id: str, rate: float) -> bool:
 def scorer_for_posts(ctx: StageContext, post_ids: list[str]) -> dict[str, str]:
     """Which scorer each post gets. With the LLM chosen, the `llm_policy` param may turn it off
     (or down to a sample, TICKERPULSE_LLM_SAMPLE_RATE, default 0.1) outside market hours."""
-    if ctx.params.scorer != "llm":
+    if ctx.params.scorer != Scorer.LLM:
         return dict.fromkeys(post_ids, ctx.params.scorer)
     mode = scoring_mode(ctx.interval.start, ctx.interval.end, ctx.params.llm_policy)
+    llm, offline = Scorer.LLM.value, Scorer.OFFLINE.value
     if mode == "sample":
-        rate = float(os.environ.get("TICKERPULSE_LLM_SAMPLE_RATE", "0.1"))
-        return {pid: "llm" if in_llm_sample(pid, rate) else "offline" for pid in post_ids}
-    return dict.fromkeys(post_ids, "llm" if mode == "llm" else "offline")
+        rate = ctx.settings.llm_sample_rate
+        return {pid: llm if in_llm_sample(pid, rate) else offline for pid in post_ids}
+    return dict.fromkeys(post_ids, llm if mode == "llm" else offline)
 
 
 def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,18 +12,17 @@ score can be traced back to the batch line that produced it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
-from tickerpulse.config import Settings, load_settings
+from tickerpulse.choices import LlmPolicy, Scorer
+from tickerpulse.config import Settings
 from tickerpulse.connections import get_connection
 from tickerpulse.intervals import INTERVAL, Interval, floor_to_interval
 from tickerpulse.lake import Lake
@@ -53,16 +52,6 @@ REQUESTS_SCHEMA = pa.schema(
 )
 
 
-def settings_for_task() -> Settings:
-    """Settings as a task of reddit_sentiment sees them (the object-store switch included)."""
-    from tickerpulse.ops.switches import effective_lake_url
-
-    settings = load_settings()
-    return dataclasses.replace(
-        settings, lake_url=effective_lake_url(settings.lake_url, settings.home)
-    )
-
-
 def intervals_between(start: str, end: str) -> list[Interval]:
     """The 30-minute intervals in [start, end); both ends must be on a half-hour boundary."""
     begin, finish = _parse(start), _parse(end)
@@ -83,13 +72,13 @@ def range_dir(intervals: Sequence[Interval]) -> str:
 
 
 def posts_in_shards(
-    settings: Settings, intervals: Sequence[Interval], llm_policy: str = "always"
+    settings: Settings, intervals: Sequence[Interval], llm_policy: str = LlmPolicy.ALWAYS
 ) -> tuple[list[tuple[PostToScore, int]], list[str]]:
     """(post, tokens) the LLM would score in each interval's shards, and the intervals that
     have no shards. `llm_policy` picks posts as a run with scorer=llm and that policy would, so
     a backfill that keeps the LLM off outside market hours is not prefilled for those hours."""
     lake = Lake(settings.lake_url)
-    params = RunParams.from_params({"scorer": "llm", "llm_policy": llm_policy}, settings)
+    params = RunParams.from_params({"scorer": Scorer.LLM, "llm_policy": llm_policy}, settings)
     posts: list[tuple[PostToScore, int]] = []
     missing = []
     for interval in intervals:
@@ -110,7 +99,7 @@ def posts_in_shards(
 
 
 def _llm_connection(settings: Settings) -> dict[str, Any]:
-    conn = get_connection(settings.llm_conn_id)
+    conn = get_connection(settings.llm_conn_id, settings)
     if conn is None:
         raise RuntimeError(
             f"the batch prefill needs the Airflow connection {settings.llm_conn_id!r} "
@@ -119,10 +108,10 @@ def _llm_connection(settings: Settings) -> dict[str, Any]:
     return conn
 
 
-def plan(settings: Settings, start: str, end: str, llm_policy: str = "always") -> dict[str, Any]:
+def plan(
+    settings: Settings, start: str, end: str, llm_policy: str = LlmPolicy.ALWAYS
+) -> dict[str, Any]:
     """Write the requests for every uncached post of [start, end) to the lake."""
-    from tickerpulse.ops.switches import effective_scorer
-
     intervals = intervals_between(start, end)
     lake, folder = Lake(settings.lake_url), range_dir(intervals)
     scorer = LlmScorer.from_connection(_llm_connection(settings))
@@ -144,7 +133,7 @@ def plan(settings: Settings, start: str, end: str, llm_policy: str = "always") -
         [p for p, _ in unique.values()], model, prompt_version
     )
     todo = [(p, t) for p, t in unique.values() if p.post_id not in cached]
-    if effective_scorer("llm") != "llm":
+    if not settings.sink_llm_scoring:
         log.warning("LLM scoring is switched off (sink llm_scoring): nothing is submitted")
         todo = []
     requests = batch_api.plan_requests(
@@ -209,7 +198,7 @@ def submit(settings: Settings, plan_out: dict[str, Any]) -> dict[str, Any]:
     ref: dict[str, Any] = {
         "batch_id": None,
         "conn_id": settings.llm_conn_id,
-        "poll_interval": float(os.environ.get("TICKERPULSE_BATCH_POLL_SECONDS", "60")),
+        "poll_interval": settings.batch_poll_seconds,
     }
     if not plan_out["requests"]:
         log.info("prefill submit: nothing to ask, no batch submitted")
@@ -293,7 +282,9 @@ def collect(
         tokens_in=collected.tokens_in,
         tokens_out=collected.tokens_out,
         cost_usd=round(
-            cost_usd(collected.tokens_in, collected.tokens_out) * batch_api.BATCH_DISCOUNT, 6
+            cost_usd(collected.tokens_in, collected.tokens_out, settings=settings)
+            * batch_api.BATCH_DISCOUNT,
+            6,
         ),
         reasons=reasons,
     )

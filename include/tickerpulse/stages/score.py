@@ -192,7 +192,7 @@ def score_llm(
     tally = LlmTally()
     rows: dict[str, list[Row]] = {}
     model, prompt_version = scorer.model or "", scorer.prompt_version or ""
-    price = price_for(scorer.model)
+    price = price_for(scorer.model, ctx.settings)
     cache = ScoreCache(resolve_dsn(ctx.settings)) if ctx.settings.warehouse_on else None
     hits = cache.lookup([p for b in batches for p in b], model, prompt_version) if cache else {}
     by_id = {p.post_id: p for b in batches for p in b}

@@ -26,7 +26,7 @@ def resolve_dsn(settings: Settings) -> str:
     if settings.database_url:
         mask_dsn(settings.database_url)  # env vars bypass Airflow's connection masking
         return settings.database_url
-    conn = get_connection(settings.db_conn_id)
+    conn = get_connection(settings.db_conn_id, settings)
     if conn is not None:
         return postgres_dsn(conn)
     return embedded_dsn(settings.home / "pgdata")

@@ -5,15 +5,15 @@ Post text reaches SQL only as parameters (psycopg2 `%(name)s` placeholders), nev
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
-from tickerpulse.config import PROJECT_ROOT
+from tickerpulse.config import load_settings
 
 
 def sql_dir() -> Path:
-    return Path(os.environ.get("TICKERPULSE_SQL_DIR", str(PROJECT_ROOT / "sql")))
+    """The folder of the migrations and of queries/: the project's sql/, or TICKERPULSE_SQL_DIR."""
+    return load_settings().sql_dir
 
 
 @cache
