@@ -339,19 +339,11 @@ class _Environment(EnvSettingsSource):
 
 
 def _explain(error: ValidationError) -> str:
-    by_key = {
-        **{var: name for name, var in Settings.env_vars().items()},
-        **{name: name for name in Settings.model_fields},
-    }
     lines = []
     for problem in error.errors():
         key = str(problem["loc"][0]) if problem["loc"] else "?"
-        name = by_key.get(key, key)
-        field = Settings.model_fields.get(name)
-        var = Settings.env_var(name) if field is not None else key
-        hidden = field is not None and not field.repr
-        shown = "(hidden)" if hidden else repr(problem.get("input"))
-        lines.append(f"{var}={shown}: {problem['msg']}")
+        var = Settings.env_var(key) if key in Settings.model_fields else key  # else an alias
+        lines.append(f"{var}={problem.get('input')!r}: {problem['msg']}")
     return "invalid settings in the environment:\n  " + "\n  ".join(lines)
 
 
