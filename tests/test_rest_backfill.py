@@ -10,7 +10,10 @@ project's DAGs from dags/ with plugins/ loaded, against a fresh warehouse and la
 3. checks the warehouse equals what the same runs give one by one with `dag.test()` in a second
    fresh database (table checksums; operational tables such as task_runs excluded, since they
    record when things ran, not what was computed);
-4. runs a second backfill with reprocess_behavior "completed" and checks nothing changed.
+4. runs a second backfill with reprocess_behavior "completed" and checks nothing changed;
+5. backfills an interval before TICKERPULSE_START_DATE: Airflow accepts the request (its
+   backfills ignore a DAG's start_date), and the run fails in its first task, once, with the
+   message saying what to set, recorded in run_events; the warehouse does not change.
 
 Scheduled runs are switched off ([scheduler] use_job_schedule = False) so only what the test asks
 for runs: the DAG is unpaused (backfill runs of a paused DAG never start), and with the schedule on
@@ -272,12 +275,14 @@ def _wait_for_run(server: Airflow, run_id: str) -> str:
     raise AssertionError(f"run {run_id} did not finish:\n{server.log_tail()}")
 
 
-def _backfill(server: Airflow, reprocess: str) -> list[dict[str, Any]]:
-    """Create a backfill over the 6 windows, wait for it; its runs, oldest first."""
+def _backfill(
+    server: Airflow, reprocess: str, span: tuple[datetime, datetime] = (BACKFILL_FROM, BACKFILL_TO)
+) -> list[dict[str, Any]]:
+    """Create a backfill over `span` (the 6 windows), wait for it; its runs, oldest first."""
     body = {
         "dag_id": DAG_ID,
-        "from_date": _iso(BACKFILL_FROM),
-        "to_date": _iso(BACKFILL_TO),
+        "from_date": _iso(span[0]),
+        "to_date": _iso(span[1]),
         "max_active_runs": 1,
         "reprocess_behavior": reprocess,
     }
@@ -417,3 +422,24 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
         k: v for k, v in rest.items() if k not in FETCH_LOGS
     }
     print(f"second backfill done after {time.monotonic() - began:.0f}s")
+
+    # Before the start date (2024-03-04T00:00Z by default): the window 23:30–00:00 of the day before.
+    early = datetime(2024, 3, 3, 23, 30, tzinfo=UTC)
+    (refused,) = _backfill(server, "none", (early, early))
+    assert refused["state"] == "failed", refused
+    tis = server.request(
+        "GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{refused['dag_run_id']}/taskInstances"
+    )["task_instances"]
+    extract = next(ti for ti in tis if ti["task_id"] == "extract")
+    assert (extract["state"], extract["try_number"]) == ("failed", 1)  # no retries
+    with psycopg2.connect(rest_warehouse) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT task_id, message FROM tickerpulse.run_events WHERE run_id = %s",
+            (refused["dag_run_id"],),
+        )
+        events = cur.fetchall()
+    assert [task for task, _ in events] == ["extract"]
+    assert "before TICKERPULSE_START_DATE" in events[0][1]
+    assert "set TICKERPULSE_START_DATE=2024-03-03T23:30Z" in events[0][1]
+    assert pipeline_checksums(rest_warehouse) == again
+    print(f"backfill before the start date refused after {time.monotonic() - began:.0f}s")
