@@ -423,7 +423,7 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
     }
     print(f"second backfill done after {time.monotonic() - began:.0f}s")
 
-    # Before the start date (2024-03-04T00:00Z by default): the window 23:30–00:00 of the day before.
+    # Before the start date (default 2024-03-04T00:00Z): the window 23:30–00:00 the day before.
     early = datetime(2024, 3, 3, 23, 30, tzinfo=UTC)
     (refused,) = _backfill(server, "none", (early, early))
     assert refused["state"] == "failed", refused
