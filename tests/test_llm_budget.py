@@ -44,7 +44,8 @@ def test_env_overrides_win_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ['["not", "an object"]', '{"m": {"in": 1}}', '{"m": [1]}', '{"m": [1, 2]'],
+    "raw",
+    ['["not", "an object"]', '{"m": {"in": 1}}', '{"m": [1]}', '{"m": [1, 2]'],
 )
 def test_a_malformed_price_table_is_an_error(raw: str) -> None:
     with pytest.raises(ValueError, match="TICKERPULSE_LLM_PRICES"):
