@@ -92,7 +92,6 @@ def test_values_parse_one_way() -> None:
         ("TICKERPULSE_START_DATE", "yesterday"),
         ("TICKERPULSE_SINK_WAREHOUSE", "of"),
         ("TICKERPULSE_LLM_SAMPLE_RATE", "2"),
-        ("TICKERPULSE_REDDIT_SOURCE", "pushshift"),
         ("YF_DISABLE_CURL_CFFI", "maybe"),
     ],
 )

@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     Field,
@@ -144,8 +144,9 @@ class Settings(BaseSettings):
     pg_bin: Path | None = None  # folder of pg_dump/pg_restore matching the server's version
 
     # --- sources -------------------------------------------------------------------------------
-    reddit_source: Literal["replay", "praw", "live"] = "replay"
-    price_source: Literal["replay", "yfinance", "live"] = "replay"
+    # replay | praw; replay | yfinance. Checked where the source is built (sources/factory.py).
+    reddit_source: str = "replay"
+    price_source: str = "replay"
     replay_dir: Path = SAMPLE_DIR
     # yfinance's own switch (it reads it too): plain requests instead of curl_cffi.
     yf_disable_curl_cffi: bool = Field(False, validation_alias="YF_DISABLE_CURL_CFFI")
