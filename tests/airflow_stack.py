@@ -247,7 +247,7 @@ def wait_until_up(server: Airflow, timeout_s: float = 120) -> None:
     raise AssertionError(f"Airflow did not serve {DAG_ID} in time:\n{server.log_tail()}")
 
 
-def wait_for_run(server: Airflow, run_id: str, timeout_s: float = 150) -> str:
+def wait_for_run(server: Airflow, run_id: str, timeout_s: float = 300) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = server.request("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")["state"]

@@ -34,6 +34,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+import redis
 import yaml
 
 from tests.airflow_stack import (
@@ -56,7 +57,8 @@ from tests.airflow_stack import (
 from tests.conftest import new_database
 from tickerpulse.warehouse.checksum import pipeline_checksums
 
-pytestmark = pytest.mark.slow
+# a stack of five Airflow processes on 2 cores: minutes, more when the host is busy
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # No other test uses Redis; the per-run key prefix is what keeps concurrent runs apart.
@@ -88,10 +90,8 @@ class CeleryStack:
     booted: Future[None]  # migrate, then start every component
 
 
-def _redis_client() -> Any:
+def _redis_client() -> redis.Redis:
     """The machine's Redis, or a skip that says why the test cannot run without it."""
-    import redis
-
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=2)
     try:
         client.ping()
@@ -298,8 +298,6 @@ def test_backfill_on_two_celery_workers_matches_dag_test(
     assert set(per_worker) == set(WORKERS), per_worker  # both ran tasks, and nothing else did
     results = _celery_results(stack.metadata_dsn)
     assert results["SUCCESS"] >= len(instances), results
-
-    import redis
 
     keys = redis.Redis.from_url(stack.broker.url).keys("*")
     assert any(k.decode().startswith(stack.broker.key_prefix) for k in keys)
