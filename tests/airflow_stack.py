@@ -262,7 +262,7 @@ def backfill(
     from_date: datetime,
     to_date: datetime,
     reprocess: str,
-    timeout_s: float = 300,
+    timeout_s: float = 600,
 ) -> list[dict[str, Any]]:
     """Create a backfill (max_active_runs 1, as the docs ask), wait for it; its runs, oldest first.
 
