@@ -93,8 +93,12 @@ def airflow_env(
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "600",
-            # parse each DAG file once, not every 30 s: CPU the tasks need on 2 cores
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+            # re-parse each DAG file every 2 minutes, not every 30 s: CPU the tasks need on 2
+            # cores. A parse that failed (say, a timeout on a busy host) is retried within 2 min.
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "120",
+            # parsing reddit_sentiment.py took 32 s at a load average of 20: past the 30 s default
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+            "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "180",
             "DATABASE_URL": warehouse_dsn,
             # one home for both sides: its path is part of pipeline_runs.dq_docs_path
             "TICKERPULSE_HOME": str(tmp_path / "home"),
