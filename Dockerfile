@@ -11,10 +11,10 @@ USER airflow
 COPY --chown=airflow:0 requirements.lock /opt/airflow/requirements.lock
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock
 
-# docker-compose.yml runs the CeleryExecutor. requirements.lock is the embedded (LocalExecutor)
-# stack and does not pin the Celery provider; the base image ships it, pinned by Airflow's own
-# constraints. Fail the build, not the first `docker compose up`, if installing the lock removed
-# or broke it.
+# docker-compose.yml runs the CeleryExecutor. requirements.lock pins the Celery provider and
+# celery (<5.7: 5.7 removed an import the provider uses), the versions tests/test_celery_workers.py
+# ran on two workers. Fail the build, not the first `docker compose up`, if installing the lock
+# over the base image's own constraints left a broken or inconsistent set.
 RUN python -c "import airflow.providers.celery.executors.celery_executor, redis" \
     && pip check
 

@@ -170,7 +170,8 @@ def preload_modules(component: Any) -> list[str]:
     so modules imported here are already in memory when a task starts: pandas, pyarrow and Great
     Expectations cost 2-7 s per task otherwise. Opt-in (a comma-separated module list) because it
     grows the scheduler's memory; useless with Celery or Kubernetes, whose workers do not fork
-    from the scheduler.
+    from the scheduler (Celery workers preload through [celery] extra_celery_config instead:
+    tickerpulse.preload).
     """
     import importlib
     import sys

@@ -429,8 +429,25 @@ def test_parse_env_file_strips_quotes_and_skips_comments() -> None:
     assert parsed == {"B": '{"x": 1}', "C": "", "D": "q"}
 
 
+def test_lock_pins_the_celery_provider_the_compose_stack_runs() -> None:
+    assert _locked_version("apache-airflow-providers-celery")
+    assert _locked_version("celery")
+    assert _locked_version("redis")
+
+
+def test_worker_preloads_modules_that_exist() -> None:
+    """A module the workers cannot import stops every worker at start-up."""
+    import importlib.util
+
+    env = load_compose()["services"]["airflow-worker"]["environment"]
+    imports = json.loads(env["AIRFLOW__CELERY__EXTRA_CELERY_CONFIG"])["imports"]
+    assert imports == ["tickerpulse.preload"]
+    assert all(importlib.util.find_spec(name) is not None for name in imports)
+
+
 def test_dockerfile_fails_the_build_without_the_celery_provider() -> None:
-    """The lock does not pin the Celery provider; the image must still have a working one."""
+    """The lock pins the Celery provider; the build checks pip kept a working one on top of the
+    official image's."""
     text = DOCKERFILE.read_text(encoding="utf-8")
     check = re.search(r"^RUN python -c \"import airflow\.providers\.celery[^\"]*\"", text, re.M)
     assert check, "no build-time import check of the Celery executor"
