@@ -58,6 +58,17 @@ class Settings:
     sinks: dict[str, bool] = field(default_factory=dict)
     # TICKERPULSE_LLM_BUDGET_USD: the LLM spend cap of one DAG run (None: no cap).
     llm_budget_usd: float | None = None
+    # Surge score (sql/queries/aggregate_signals.sql): the history a ticker's baseline reads, how
+    # long a ticker must have been seen before it can surge, how many same-hour-of-the-week buckets
+    # make that baseline usable, and the trend's windows.
+    surge_lookback_days: int = 28
+    surge_min_history_days: float = 7.0
+    surge_min_seasonal_samples: int = 6
+    surge_trend_buckets: int = 4
+    surge_trend_ratio: float = 1.5
+    # TICKERPULSE_API_DATABASE_URL: the JSON API's DSN, a login that is a member of
+    # tickerpulse_reader only (None: `tickerpulse api` provisions a local one, see api/db.py).
+    api_database_url: str | None = None
 
     @property
     def docs_dir(self) -> Path:
@@ -93,4 +104,12 @@ def load_settings() -> Settings:
         reddit_conn_id=os.environ.get("TICKERPULSE_REDDIT_CONN_ID", "reddit_default"),
         db_conn_id=os.environ.get("TICKERPULSE_DB_CONN_ID", "tickerpulse_db"),
         llm_budget_usd=_optional_float("TICKERPULSE_LLM_BUDGET_USD"),
+        surge_lookback_days=int(os.environ.get("TICKERPULSE_SURGE_LOOKBACK_DAYS") or 28),
+        surge_min_history_days=float(os.environ.get("TICKERPULSE_SURGE_MIN_HISTORY_DAYS") or 7),
+        surge_min_seasonal_samples=int(
+            os.environ.get("TICKERPULSE_SURGE_MIN_SEASONAL_SAMPLES") or 6
+        ),
+        surge_trend_buckets=int(os.environ.get("TICKERPULSE_SURGE_TREND_BUCKETS") or 4),
+        surge_trend_ratio=float(os.environ.get("TICKERPULSE_SURGE_TREND_RATIO") or 1.5),
+        api_database_url=os.environ.get("TICKERPULSE_API_DATABASE_URL") or None,
     )
