@@ -397,5 +397,40 @@ def _add_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 SUBCOMMANDS.append(_add_explain)
 
 
+def _add_api(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerpulse api`: serve the read-only JSON API (tickerpulse.api.app) with uvicorn."""
+
+    def run(args: argparse.Namespace) -> int:
+        import uvicorn
+
+        from tickerpulse.api.app import create_app
+        from tickerpulse.api.db import ReaderCheckFailed, ReaderPool, local_reader_dsn
+        from tickerpulse.config import load_settings
+
+        settings = load_settings()
+        dsn = settings.api_database_url or local_reader_dsn(settings)
+        try:
+            pool = ReaderPool(dsn)
+        except ReaderCheckFailed as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"serving as the read-only login {pool.user!r} on http://{args.host}:{args.port}")
+        uvicorn.run(create_app(pool), host=args.host, port=args.port, log_level="info")
+        return EXIT_OK
+
+    p = subparsers.add_parser(
+        "api",
+        help="serve the read-only JSON API (leaderboard, series, posts behind a bucket)",
+        description="Serve the JSON API over the warehouse as a login that can only read "
+        "(TICKERPULSE_API_DATABASE_URL; without it a local passwordless login tickerpulse_api "
+        "is created as a member of tickerpulse_reader). OpenAPI at /docs and /openapi.json.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(handler=run)
+
+
+SUBCOMMANDS.append(_add_api)
+
+
 if __name__ == "__main__":
     sys.exit(main())
