@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from tickerpulse.data_docs_offline import localise_site
 from tickerpulse import gx_suite
 from tickerpulse.gx_suite import (
     BATCH_SUITE,
@@ -255,6 +256,7 @@ class _GxRunner:
         staging, target = self._docs_staging, self._docs_target
         if not (staging / "index.html").exists():
             raise RuntimeError(f"Data Docs were not written to {staging}")
+        localise_site(staging, staging.parent)  # offline styles: tickerpulse.data_docs_offline
         _prune_unreferenced_images(staging)
         if target.exists():
             shutil.rmtree(target)
