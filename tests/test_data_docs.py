@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -233,3 +234,22 @@ def test_chromium_renders_a_data_docs_page_with_its_styles(docs: Docs) -> None:
 def test_run_key_is_the_validate_stages(docs: Docs) -> None:
     assert run_key(datetime(2024, 3, 5, 14, 0, tzinfo=UTC)) == "2024-03-05T1400"
     assert (docs.root / run_key(START) / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_the_plugin_serves_the_app_on_airflows_api_server_behind_its_login() -> None:
+    probe = Path(__file__).with_name("data_docs_plugin_probe.py")
+    result = subprocess.run(
+        [sys.executable, str(probe)], capture_output=True, text=True, timeout=300,
+        cwd=probe.parents[1],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["anonymous"] == 401  # Airflow's auth, not ours: no session, no reports
+    assert got["logged_in"] == 200
+    assert got["index_title"] is True
+    assert got["apps"] == ["/tickerpulse/data-docs"]
+    assert got["views"] == [
+        ["dag_run", "/tickerpulse/data-docs/runs/{DAG_ID}/{RUN_ID}"],
+        ["nav", "/tickerpulse/data-docs/"],
+    ]
