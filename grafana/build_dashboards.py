@@ -640,6 +640,42 @@ def sentiment_price_dashboard() -> Json:
             ),
             panel(
                 "table",
+                "Signal scorecard",
+                "sentiment_price/scorecard",
+                (0, 21, 24, 12),
+                description="Does sentiment rank forward returns? Rank IC (Spearman) per horizon "
+                "with its Newey-West t-statistic and n, across tickers (the mean daily "
+                "cross-sectional IC) and per ticker, and the sign hit rate against always-up. "
+                "'not significant' means the number cannot be told apart from zero (|t| < 1.96) "
+                "or from always-up (p >= 0.05): read it as no evidence of a signal.",
+                overrides=[
+                    *(override(c, unit="percentunit") for c in ("hit_rate", "always_up_rate")),
+                    *(
+                        override(
+                            c,
+                            custom__cellOptions={"type": "color-text"},
+                            mappings=[
+                                {
+                                    "type": "value",
+                                    "options": {
+                                        "significant": {"color": "green", "index": 0},
+                                        "beats always-up (significant)": {
+                                            "color": "green",
+                                            "index": 1,
+                                        },
+                                        "not significant": {"color": "orange", "index": 2},
+                                        "too few observations": {"color": "text", "index": 3},
+                                    },
+                                }
+                            ],
+                        )
+                        for c in ("ic_verdict", "hit_verdict")
+                    ),
+                ],
+                options=table_options,
+            ),
+            panel(
+                "table",
                 "Hit rates",
                 "sentiment_price/hit_rates",
                 (14, 7, 10, 14),

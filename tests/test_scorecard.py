@@ -153,3 +153,4 @@ def test_the_analysis_job_writes_the_scorecard(fresh_db: str) -> None:
     assert verdict == "significant"
     assert hit_rate > up
     assert got[("XYZ", "1d")][2] == "significant"
+    assert got[("XYZ", "5d")][2] == "too few observations"  # ~20 overlapping 5-day returns

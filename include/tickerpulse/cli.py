@@ -307,6 +307,12 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
             raise UsageError(f"no mentions between {start.isoformat()} and {end.isoformat()}{hint}")
         for path in paths:
             print(path)
+        from tickerpulse.analysis.scorecard import latest, render
+
+        card = latest(settings, end.date())
+        text = render(card) if card else "signal scorecard: none yet (run sentiment_analysis)"
+        (out_dir / "scorecard.txt").write_text(text + "\n", encoding="utf-8")
+        print(text)
         return EXIT_OK
 
     p = subparsers.add_parser(
@@ -314,7 +320,8 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="write PNG charts of sentiment against price for the top tickers",
         description="Read the warehouse and write one PNG per most-mentioned ticker over a time "
         "range: sentiment (weighted and raw) against the close, above the mentions. Prints the "
-        "paths. Without --to, the range ends at the latest loaded bucket; without --from, it "
+        "paths, then the latest signal scorecard (rank IC with Newey-West t and hit rate, "
+        "labelled 'not significant' where so), also written to scorecard.txt. Without --to, the range ends at the latest loaded bucket; without --from, it "
         "starts 24 hours before its end.",
     )
     p.add_argument("--from", dest="start", metavar="ISO", help="start, e.g. 2024-03-05T14:00Z")

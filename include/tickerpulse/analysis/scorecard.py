@@ -16,7 +16,8 @@ trading days on daily closes, the series of tickerpulse.analysis.series):
   p-value of beating it.
 
 Each number carries its n. Verdicts are words: "significant" at |t| >= 1.96 (5%, two-sided),
-"not significant" below, "too few observations" under MIN_OBSERVATIONS.
+"not significant" below, "too few observations" under MIN_OBSERVATIONS independent periods (n
+divided by the overlap of the horizon's returns).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import numpy as np
 from scipy import stats
 
 from tickerpulse.analysis.series import Series
+from tickerpulse.warehouse.db import connect
+from tickerpulse.warehouse.queries import query
 
 MIN_OBSERVATIONS = 10
 MIN_CROSS_SECTION = 3  # tickers needed in one period for a cross-sectional rank IC
@@ -149,8 +152,10 @@ def hits(sentiment: np.ndarray, returns: np.ndarray) -> Hits:
     return Hits(n, won / n, up, p)
 
 
-def ic_verdict(n: int, t: float | None) -> str:
-    if n < MIN_OBSERVATIONS or t is None:
+def ic_verdict(n: int, t: float | None, horizon_steps: int = 1) -> str:
+    """Overlapping returns carry less information than their count: twelve daily 5-day returns
+    are about two independent ones, so the minimum applies to n / horizon_steps."""
+    if n // max(horizon_steps, 1) < MIN_OBSERVATIONS or t is None:
         return "too few observations"
     return "significant" if abs(t) >= T_CRITICAL else "not significant"
 
@@ -169,8 +174,10 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 
 def _row(scope: str, ticker: str, horizon: str, n: int, pairs: int, ic: float | None,
          t: float | None, lags: int | None, h: Hits) -> ScoreRow:  # fmt: skip
+    steps = HORIZON_STEPS.get(horizon, 1)
     return ScoreRow(
-        scope, ticker, horizon, n, pairs, _round(ic), _round(t, 4), lags, ic_verdict(n, t),
+        scope, ticker, horizon, n, pairs, _round(ic), _round(t, 4), lags,
+        ic_verdict(n, t, steps),
         h.n, _round(h.hit_rate), _round(h.always_up), _round(h.p), hit_verdict(h),
     )  # fmt: skip
 
@@ -231,3 +238,10 @@ def render(rows: Sequence[Any]) -> str:
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
+
+
+def latest(target: Any, on_or_before: date, limit: int = 40) -> list[tuple[Any, ...]]:
+    """The latest scorecard computed on or before a day (settings or DSN), for `render`."""
+    with connect(target) as conn, conn.cursor() as cur:
+        cur.execute(query("scorecard_latest"), {"on_or_before": on_or_before, "limit": limit})
+        return list(cur.fetchall())
