@@ -225,7 +225,9 @@ def main() -> int:
         f"{len(items) - talking} do not)"
     )
     print(report.text.line("text") + f"   (target >= {PRECISION_TARGET} both)")
-    print(report.mention.line("mention") + "   (per stored mention; ticker-extraction errors count)")
+    print(
+        report.mention.line("mention") + "   (per stored mention; ticker-extraction errors count)"
+    )
     for name in ("strike", "expiry", "action"):
         print(report.fields[name].line(name))
     half = len(items) // 2

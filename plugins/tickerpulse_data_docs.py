@@ -26,10 +26,9 @@ def _docs_dir() -> Path:
 
 
 def _interval_of(dag_id: str, run_id: str) -> datetime | None:
-    from sqlalchemy import select
-
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         found = session.scalar(

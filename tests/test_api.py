@@ -68,9 +68,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def api(
-    pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Api]:
+def api(pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     root = tmp_path_factory.mktemp("api")
     with new_database(pg_admin_dsn, "tp_test_api") as dsn, pytest.MonkeyPatch.context() as mp:
         for key, value in {
@@ -95,7 +93,9 @@ def api(
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(dsn=with_user(dsn, login)), host="127.0.0.1", port=port,
+                create_app(dsn=with_user(dsn, login)),
+                host="127.0.0.1",
+                port=port,
                 log_level="warning",
             )  # fmt: skip
         )

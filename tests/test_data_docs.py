@@ -160,7 +160,9 @@ def test_the_validate_task_carries_the_data_docs_link() -> None:
         dag_id, run_id = "reddit_sentiment", RUN_ID
 
     url = DataDocsLink().get_link(None, ti_key=Key())
-    assert url == "/tickerpulse/data-docs/runs/reddit_sentiment/" + RUN_ID.replace("+", "%2B").replace(":", "%3A")
+    assert url == "/tickerpulse/data-docs/runs/reddit_sentiment/" + RUN_ID.replace(
+        "+", "%2B"
+    ).replace(":", "%3A")
 
 
 def _chromium() -> str:

@@ -75,7 +75,9 @@ def test_overlapping_returns_widen_the_newey_west_error() -> None:
 def test_hit_rate_is_tested_against_always_up() -> None:
     up = np.array([0.01] * 14 + [-0.01] * 6)  # 70% up
     assert hits(np.ones(20), up).hit_rate == pytest.approx(0.7)  # always bullish = always-up
-    assert hits(np.ones(20), up).p == pytest.approx(stats.binomtest(14, 20, 0.7, alternative="greater").pvalue)
+    assert hits(np.ones(20), up).p == pytest.approx(
+        stats.binomtest(14, 20, 0.7, alternative="greater").pvalue
+    )
     perfect = hits(np.sign(up), up)
     assert perfect.hit_rate == 1.0
     assert perfect.p is not None and perfect.p < 0.01
@@ -108,8 +110,20 @@ def test_scorecard_rows_per_ticker_and_across_with_verdicts() -> None:
     quiet = {(r.ticker, r.horizon): r for r in scorecard(noise)}[("*", "1d")]
     assert quiet.ic_verdict == "not significant"
     assert "not significant" in render(
-        [("*", "1d", quiet.n, quiet.rank_ic, quiet.ic_t_nw, quiet.ic_verdict, quiet.hit_n,
-          quiet.hit_rate, quiet.always_up_rate, quiet.hit_verdict)]  # fmt: skip
+        [
+            (
+                "*",
+                "1d",
+                quiet.n,
+                quiet.rank_ic,
+                quiet.ic_t_nw,
+                quiet.ic_verdict,
+                quiet.hit_n,
+                quiet.hit_rate,
+                quiet.always_up_rate,
+                quiet.hit_verdict,
+            )
+        ]  # fmt: skip
     )
 
 

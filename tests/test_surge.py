@@ -147,7 +147,9 @@ def firing(conn: psycopg2.extensions.connection) -> dict[str, float]:
     try:
         with conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
-            cur.execute(pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier("tickerpulse_reader")))
+            cur.execute(
+                pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier("tickerpulse_reader"))
+            )
             cur.execute(query)
             rows = cur.fetchall()
     finally:
@@ -188,8 +190,11 @@ def test_one_author_posting_as_often_does_not_fire(
 
     gme = row(conn, "GME")
     with conn.cursor() as cur:
-        cur.execute("SELECT mentions FROM tickerpulse.sentiment_30m WHERE ticker = 'GME'"
-                    " AND bucket_start = %s", (T,))
+        cur.execute(
+            "SELECT mentions FROM tickerpulse.sentiment_30m WHERE ticker = 'GME'"
+            " AND bucket_start = %s",
+            (T,),
+        )
         assert cur.fetchone() == (30,)  # thirty mentions, as in the firing case
     assert gme["unique_authors"] == 1
     assert gme["surge_z"] == pytest.approx((1 - 3) / 3**0.5, abs=1e-3)
@@ -240,8 +245,10 @@ def test_all_hours_baseline_when_the_history_is_short_and_sql_matches_the_refere
     rng = random.Random(7)
     start = T - timedelta(days=10)
     cover(conn, T - timedelta(days=28), T)
-    authors = {b: (rng.choice([0, 0, 1, 2, 3, 5]) if rng.random() < 0.8 else 0)
-               for b in steady(start, T, 0)}
+    authors = {
+        b: (rng.choice([0, 0, 1, 2, 3, 5]) if rng.random() < 0.8 else 0)
+        for b in steady(start, T, 0)
+    }
     authors[start] = 2  # first seen exactly ten days ago
     history(conn, "PLTR", authors)
     post_bucket(conn, "PLTR", [f"a{i}" for i in range(9)])

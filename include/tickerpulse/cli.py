@@ -321,8 +321,9 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         description="Read the warehouse and write one PNG per most-mentioned ticker over a time "
         "range: sentiment (weighted and raw) against the close, above the mentions. Prints the "
         "paths, then the latest signal scorecard (rank IC with Newey-West t and hit rate, "
-        "labelled 'not significant' where so), also written to scorecard.txt. Without --to, the range ends at the latest loaded bucket; without --from, it "
-        "starts 24 hours before its end.",
+        "labelled 'not significant' where so), also written to scorecard.txt. Without --to, "
+        "the range ends at the latest loaded bucket; without --from, it starts 24 hours before "
+        "its end.",
     )
     p.add_argument("--from", dest="start", metavar="ISO", help="start, e.g. 2024-03-05T14:00Z")
     p.add_argument("--to", dest="end", metavar="ISO", help="end (exclusive)")

@@ -65,7 +65,7 @@ def create_docs_app(
             reverse=True,
         ) if root.is_dir() else []  # fmt: skip
         items = "\n".join(
-            f'<tr><td>{html.escape(k[:10])} {html.escape(k[11:13])}:{html.escape(k[13:])} UTC'
+            f"<tr><td>{html.escape(k[:10])} {html.escape(k[11:13])}:{html.escape(k[13:])} UTC"
             f'</td><td><a href="{prefix}/site/{k}/index.html">Data Docs</a></td></tr>'
             for k in keys
         )

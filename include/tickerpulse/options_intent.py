@@ -84,9 +84,7 @@ _PUT_VERB_AFTER = re.compile(
     r"(?i)^\s*(?:in|into|on|it|out|together|me|us|him|them|all|up|down|my|your|our|their|"
     r"some|more|a\s+(?:for|clock|lot|stop)|\d+k?\s+(?:in|into))\b"
 )
-_NUM_BEFORE_WORD = re.compile(
-    rf"(?i)(?:\$({_NUM})|({_NUM})\s*(?:dollar|usd|\$))\s*(?:strike\s*)?$"
-)
+_NUM_BEFORE_WORD = re.compile(rf"(?i)(?:\$({_NUM})|({_NUM})\s*(?:dollar|usd|\$))\s*(?:strike\s*)?$")
 _STRIKE_AT = re.compile(rf"(?i)^\s*(?:@|at)\s*\$?({_NUM})\b(?!\s*(?:am|pm|%))")
 _STRIKE_WORD = re.compile(
     rf"(?i)(?:\bstrike(?:\s+price)?(?:\s+(?:of|at|is))?\s*\$?({_NUM})\b|\$?({_NUM})\s*strike\b)"
@@ -170,8 +168,8 @@ def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
         word, plural = m.group(1).lower(), bool(m.group(2))
         if not _is_option_word(text, m.start(), m.end(), word, plural):
             continue
-        strike = _strike_near(text, m.start(), m.end())
-        found.append(_phrase(text, m.start(), m.end(), word, strike, posted))
+        near = _strike_near(text, m.start(), m.end())
+        found.append(_phrase(text, m.start(), m.end(), word, near, posted))
     found.sort(key=lambda p: (p.start, p.side))
     return found
 
@@ -198,8 +196,11 @@ def _is_option_word(text: str, start: int, end: int, word: str, plural: bool) ->
             r"(?i)^\s*(?:\$?\d|a\b|an\b|all\b|in\b|it\b|out\b|up\b|them\b|me\b|us\b|"
             r"together\b)",
             after,
-        ) and re.search(r"(?<![\w$])(?!(?:ur|your|my|his|her|our|their|the|those|these|some|"
-                        r"get|buy|bought)\b)[a-z]+\s*$", before):
+        ) and re.search(
+            r"(?<![\w$])(?!(?:ur|your|my|his|her|our|their|the|those|these|some|"
+            r"get|buy|bought)\b)[a-z]+\s*$",
+            before,
+        ):
             return False  # "an institution puts 1 million in", not "NFLX puts 1k", "ur puts in"
         return not re.match(r"(?i)^\s*on\s+(?:ur|your|my|his|her|their|our|wont|won't)\b", after)
     if _SINGULAR_AFTER.match(after):

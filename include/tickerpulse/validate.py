@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from tickerpulse.data_docs_offline import localise_site
 from tickerpulse import gx_suite
+from tickerpulse.data_docs_offline import localise_site
 from tickerpulse.gx_suite import (
     BATCH_SUITE,
     DEFAULT_MAX_QUARANTINE_SHARE,

@@ -83,9 +83,9 @@ def _long_run_variance(u: np.ndarray, lags: int) -> float:
     return total
 
 
-def nw_slope(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, lags: int) -> tuple[
-    float, float | None
-]:
+def nw_slope(
+    x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, lags: int
+) -> tuple[float, float | None]:
     """OLS slope of y on x (with an intercept) and its Newey-West t-statistic."""
     a, b = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
     dx = a - a.mean()
@@ -115,7 +115,9 @@ def _standard_ranks(values: np.ndarray) -> np.ndarray:
     return (ranks - ranks.mean()) / spread if spread > 0 else ranks * 0.0
 
 
-def rank_ic(x: np.ndarray, y: np.ndarray, horizon_steps: int) -> tuple[float | None, float | None, int]:
+def rank_ic(
+    x: np.ndarray, y: np.ndarray, horizon_steps: int
+) -> tuple[float | None, float | None, int]:
     """(Spearman rho, its Newey-West t, lags) over pairs where both are known."""
     keep = ~(np.isnan(x) | np.isnan(y))
     a, b = x[keep], y[keep]

@@ -285,7 +285,9 @@ def create_app(pool: ReaderPool | None = None, dsn: str | None = None) -> FastAP
             )
             rows = cur.fetchall()
         if not rows and page == 1:
-            raise HTTPException(404, f"no mentions of {symbol} in the bucket at {begin.isoformat()}")
+            raise HTTPException(
+                404, f"no mentions of {symbol} in the bucket at {begin.isoformat()}"
+            )
         posts = []
         for (pid, kind, sub, title, created, upvotes, link, removed, mention_kind, amb, status,
              score, label, reasoning, side, strike, expiry, action) in rows:  # fmt: skip

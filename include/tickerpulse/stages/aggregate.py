@@ -13,8 +13,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from tickerpulse.aggregation import AggregationConfig
 from tickerpulse import surge
+from tickerpulse.aggregation import AggregationConfig
 from tickerpulse.config import Settings, load_settings
 from tickerpulse.stages.context import StageContext
 from tickerpulse.warehouse.db import connect
