@@ -92,7 +92,7 @@ _STRIKE_WORD = re.compile(
 _DATE_MDY = re.compile(r"(?<![\d/$.])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/%])")
 _DATE_DMONY = re.compile(rf"(?i)\b(\d{{1,2}})/({_MONTH_RE})/(\d{{2}}|\d{{4}})\b")
 _DATE_MONTH_DAY = re.compile(
-    rf"(?i)\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:k|%|\$|dollars?|shares?|"
+    rf"(?i)\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:k|%|dollars?|shares?|"
     rf"calls?|puts?|contracts?))(?:,?\s*('\d{{2}}|\d{{4}}))?"
 )
 _BUY = re.compile(
