@@ -78,16 +78,18 @@ WITH target AS (
     FROM tickerpulse.sentiment_30m s
     WHERE s.bucket_start = %(bucket_start)s
 ), covered AS (
-    SELECT r.interval_start AS b
-    FROM tickerpulse.pipeline_runs r
-    WHERE r.interval_start >= %(bucket_start)s::timestamptz - %(lookback_days)s * interval '1 day'
-      AND r.interval_start < %(bucket_start)s
-    UNION
-    SELECT DISTINCT s.bucket_start
-    FROM tickerpulse.sentiment_30m s
-    WHERE s.bucket_start >= %(bucket_start)s::timestamptz - %(lookback_days)s * interval '1 day'
-      AND s.bucket_start < %(bucket_start)s
-), first_seen AS (
+    -- One index probe per bucket of the lookback, not a scan of every ticker's rows.
+    SELECT g.b,
+           extract(isodow FROM g.b AT TIME ZONE 'UTC')
+               = extract(isodow FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC')
+           AND extract(hour FROM g.b AT TIME ZONE 'UTC')
+               = extract(hour FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC') AS same_hour
+    FROM generate_series(%(bucket_start)s::timestamptz - %(lookback_days)s * interval '1 day',
+                         %(bucket_start)s::timestamptz - interval '30 minutes',
+                         interval '30 minutes') AS g(b)
+    WHERE EXISTS (SELECT 1 FROM tickerpulse.pipeline_runs r WHERE r.interval_start = g.b)
+       OR EXISTS (SELECT 1 FROM tickerpulse.sentiment_30m s WHERE s.bucket_start = g.b)
+), first_seen AS MATERIALIZED (
     SELECT t.ticker, t.x,
            (SELECT min(h.bucket_start) FROM tickerpulse.sentiment_30m h
             WHERE h.ticker = t.ticker
@@ -95,41 +97,54 @@ WITH target AS (
                                     - %(lookback_days)s * interval '1 day'
               AND h.bucket_start < %(bucket_start)s) AS since
     FROM target t
-), seasonal_count AS (
-    SELECT f.ticker, count(c.b) AS n
-    FROM first_seen f
-    LEFT JOIN covered c
-           ON c.b >= f.since
-          AND extract(isodow FROM c.b AT TIME ZONE 'UTC')
-              = extract(isodow FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC')
-          AND extract(hour FROM c.b AT TIME ZONE 'UTC')
-              = extract(hour FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC')
-    GROUP BY f.ticker
+), since_counts AS (
+    -- Covered buckets since each first-seen time, counted once per distinct time.
+    SELECT s.since,
+           count(*) FILTER (WHERE c.b >= s.since) AS n_all,
+           count(*) FILTER (WHERE c.b >= s.since AND c.same_hour) AS n_same_hour
+    FROM (SELECT DISTINCT since FROM first_seen WHERE since IS NOT NULL) s
+    CROSS JOIN covered c
+    GROUP BY s.since
 ), basis AS (
     SELECT f.ticker, f.x, f.since,
            extract(epoch FROM (%(bucket_start)s::timestamptz - f.since)) / 86400.0 AS history_days,
+           n.n_all,
            CASE
                WHEN f.since IS NULL
                     OR f.since > %(bucket_start)s::timestamptz
                                  - %(min_history_days)s * interval '1 day'
                    THEN 'insufficient_history'
-               WHEN sc.n >= %(min_seasonal_samples)s THEN 'hour_of_week'
+               WHEN coalesce(n.n_same_hour, 0) >= %(min_seasonal_samples)s THEN 'hour_of_week'
                ELSE 'all_hours'
            END AS basis
     FROM first_seen f
-    JOIN seasonal_count sc USING (ticker)
+    LEFT JOIN since_counts n ON n.since = f.since
 ), samples AS (
+    -- Same hour of the week: its few buckets, 0 where the ticker was not mentioned.
     SELECT b.ticker, coalesce(h.unique_authors, 0)::double precision AS v
     FROM basis b
-    JOIN covered c
-      ON c.b >= b.since
-     AND (b.basis = 'all_hours'
-          OR (extract(isodow FROM c.b AT TIME ZONE 'UTC')
-                  = extract(isodow FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC')
-              AND extract(hour FROM c.b AT TIME ZONE 'UTC')
-                  = extract(hour FROM %(bucket_start)s::timestamptz AT TIME ZONE 'UTC')))
+    JOIN covered c ON c.same_hour AND c.b >= b.since
     LEFT JOIN tickerpulse.sentiment_30m h ON h.ticker = b.ticker AND h.bucket_start = c.b
-    WHERE b.basis <> 'insufficient_history'
+    WHERE b.basis = 'hour_of_week'
+    UNION ALL
+    -- All hours: the ticker's own rows since it was first seen (every one is a covered bucket)...
+    SELECT b.ticker, h.unique_authors::double precision
+    FROM basis b
+    JOIN tickerpulse.sentiment_30m h
+      ON h.ticker = b.ticker AND h.bucket_start >= b.since AND h.bucket_start < %(bucket_start)s
+    WHERE b.basis = 'all_hours'
+    UNION ALL
+    -- ... and a 0 for each covered bucket without one.
+    SELECT z.ticker, 0
+    FROM (
+        SELECT b.ticker,
+               b.n_all - (SELECT count(*) FROM tickerpulse.sentiment_30m h
+                          WHERE h.ticker = b.ticker AND h.bucket_start >= b.since
+                            AND h.bucket_start < %(bucket_start)s) AS zeros
+        FROM basis b
+        WHERE b.basis = 'all_hours'
+    ) z
+    CROSS JOIN LATERAL generate_series(1, z.zeros::integer) AS g(i)
 ), med AS (
     SELECT ticker, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS median
     FROM samples
@@ -157,38 +172,35 @@ SET surge_basis = sc.basis,
 FROM scored sc
 WHERE s.bucket_start = %(bucket_start)s AND s.ticker = sc.ticker;
 
-WITH covered AS (
-    SELECT r.interval_start AS b
-    FROM tickerpulse.pipeline_runs r
-    WHERE r.interval_start > %(bucket_start)s::timestamptz
-                             - 2 * %(trend_buckets)s * interval '30 minutes'
-      AND r.interval_start <= %(bucket_start)s
-    UNION
-    SELECT DISTINCT s.bucket_start
-    FROM tickerpulse.sentiment_30m s
-    WHERE s.bucket_start > %(bucket_start)s::timestamptz
-                           - 2 * %(trend_buckets)s * interval '30 minutes'
-      AND s.bucket_start <= %(bucket_start)s
+WITH prior AS (
+    -- Was the pipeline running in the earlier window at all? Without it there is no trend.
+    SELECT count(*) AS covered
+    FROM generate_series(%(bucket_start)s::timestamptz
+                             - (2 * %(trend_buckets)s - 1) * interval '30 minutes',
+                         %(bucket_start)s::timestamptz - %(trend_buckets)s * interval '30 minutes',
+                         interval '30 minutes') AS g(b)
+    WHERE EXISTS (SELECT 1 FROM tickerpulse.pipeline_runs r WHERE r.interval_start = g.b)
+       OR EXISTS (SELECT 1 FROM tickerpulse.sentiment_30m s WHERE s.bucket_start = g.b)
 ), windows AS (
     SELECT t.ticker,
            coalesce(sum(h.unique_authors) FILTER (
-               WHERE c.b > %(bucket_start)s::timestamptz
-                           - %(trend_buckets)s * interval '30 minutes'), 0) AS recent,
+               WHERE h.bucket_start > %(bucket_start)s::timestamptz
+                                      - %(trend_buckets)s * interval '30 minutes'), 0) AS recent,
            coalesce(sum(h.unique_authors) FILTER (
-               WHERE c.b <= %(bucket_start)s::timestamptz
-                            - %(trend_buckets)s * interval '30 minutes'), 0) AS prior,
-           count(c.b) FILTER (
-               WHERE c.b <= %(bucket_start)s::timestamptz
-                            - %(trend_buckets)s * interval '30 minutes') AS prior_covered
+               WHERE h.bucket_start <= %(bucket_start)s::timestamptz
+                                       - %(trend_buckets)s * interval '30 minutes'), 0) AS prior
     FROM tickerpulse.sentiment_30m t
-    CROSS JOIN covered c
-    LEFT JOIN tickerpulse.sentiment_30m h ON h.ticker = t.ticker AND h.bucket_start = c.b
+    LEFT JOIN tickerpulse.sentiment_30m h
+           ON h.ticker = t.ticker
+          AND h.bucket_start > %(bucket_start)s::timestamptz
+                               - 2 * %(trend_buckets)s * interval '30 minutes'
+          AND h.bucket_start <= %(bucket_start)s
     WHERE t.bucket_start = %(bucket_start)s
     GROUP BY t.ticker
 )
 UPDATE tickerpulse.sentiment_30m s
 SET trend = CASE
-                WHEN w.prior_covered = 0 THEN NULL
+                WHEN prior.covered = 0 THEN NULL
                 WHEN (w.recent + 1.0) >= %(trend_ratio)s * (w.prior + 1.0)
                      AND w.recent - w.prior >= 2 THEN 'rising'
                 WHEN (w.prior + 1.0) >= %(trend_ratio)s * (w.recent + 1.0)
@@ -196,4 +208,5 @@ SET trend = CASE
                 ELSE 'stable'
             END
 FROM windows w
+CROSS JOIN prior
 WHERE s.bucket_start = %(bucket_start)s AND s.ticker = w.ticker;
