@@ -113,3 +113,15 @@ def test_precision_and_recall_on_the_hand_labelled_texts() -> None:
     assert report.text.precision >= bench.PRECISION_TARGET, report.text
     assert report.text.recall >= bench.RECALL_TARGET, report.text
     assert report.mention.recall >= 0.85, report.mention
+
+
+def test_a_huge_post_full_of_options_words_stays_cheap() -> None:
+    """Post text is untrusted: a 100 KB paste of option words must not make the load quadratic."""
+    import time
+
+    text = "GME calls. AMC 40p, SPY/QQQ puts! " * 3000  # ~100 KB, 12,000 phrases
+    started = time.perf_counter()
+    for ticker in ("GME", "AMC", "SPY", "QQQ", "TSLA"):
+        intent(text, ticker, ["GME", "AMC", "SPY", "QQQ", "TSLA"], POSTED)
+    assert time.perf_counter() - started < 5
+    assert intent(text, "GME", ["GME", "AMC"], POSTED).side == "call"

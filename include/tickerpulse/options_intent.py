@@ -24,6 +24,7 @@ A phrase belongs to the ticker written nearest to it; in a post about one ticker
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,10 +145,16 @@ NO_INTENT = OptionIntent(None, None, None, None)
 OPTION_COLUMNS = ["option_side", "option_strike", "option_expiry", "option_action"]
 
 
+MAX_CHARS = 20_000  # options talk is in the first screenfuls; a 100 KB paste is not read whole
+MAX_PHRASES = 200
+
+
 def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
-    """Every option phrase of the text, in order."""
+    """Every option phrase of the text, in order (of its first MAX_CHARS characters, at most
+    MAX_PHRASES phrases: the work per post stays bounded whatever it holds)."""
     if not isinstance(text, str) or not text:
         return []
+    text = text[:MAX_CHARS]
     found: list[Phrase] = []
     taken: list[range] = []
     for m in _SHORTHAND.finditer(text):
@@ -171,7 +178,7 @@ def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
         near = _strike_near(text, m.start(), m.end())
         found.append(_phrase(text, m.start(), m.end(), word, near, posted))
     found.sort(key=lambda p: (p.start, p.side))
-    return found
+    return found[:MAX_PHRASES]
 
 
 def _is_option_word(text: str, start: int, end: int, word: str, plural: bool) -> bool:
@@ -331,17 +338,23 @@ _SENTENCE_END = re.compile(r"[.!?\n]+\s")
 _LIST_GAP = re.compile(r"(?i)^[\s,/&+]*(?:(?:and|or|vs\.?)[\s,/&+]*)?$")
 
 
-def _sentence(text: str, at: int) -> tuple[int, int]:
-    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
-    end = _SENTENCE_END.search(text, at)
-    return (starts[-1] if starts else 0, end.start() if end else len(text))
+def _sentence(breaks: list[tuple[int, int]], size: int, at: int) -> tuple[int, int]:
+    """(start, end) of the sentence holding `at`, from the text's sentence breaks."""
+    i = bisect.bisect_right(breaks, (at, size + 1))
+    start = breaks[i - 1][1] if i and breaks[i - 1][1] <= at else 0
+    later = [b for b in breaks[i - 1 if i else 0 : i + 1] if b[0] >= at]
+    return start, later[0][0] if later else size
 
 
 _ON_TICKER = re.compile(r"(?i)^\s*(?:on|in|for)\s+\$?([A-Za-z]{1,5})\b")
 
 
 def _owner(
-    phrase: Phrase, text: str, spots: list[tuple[int, int, str]], previous: set[str]
+    phrase: Phrase,
+    text: str,
+    spots: list[tuple[int, int, str]],
+    previous: set[str],
+    breaks: list[tuple[int, int]],
 ) -> set[str]:
     """The tickers a phrase is about: the one it is "on" ("puts on AAPL"); else the nearest one
     written in its sentence; else the tickers of the phrase before it; else the nearest ticker
@@ -353,7 +366,7 @@ def _owner(
                  == on.group(1).upper() and s - phrase.end <= 14}  # fmt: skip
         if named:
             return named
-    lo, hi = _sentence(text, phrase.start)
+    lo, hi = _sentence(breaks, len(text), phrase.start)
 
     def distance(spot: tuple[int, int, str]) -> int:
         start, end, _ = spot
@@ -391,13 +404,15 @@ def attribute(
     names = list(dict.fromkeys([ticker, *tickers]))
     if len(names) == 1:
         return list(found)
+    text = text[:MAX_CHARS]
     spots = [(s, e, t) for t in names for s, e in _ticker_positions(text, t)]
     if not spots:
         return list(found)
+    breaks = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
     mine: list[Phrase] = []
     previous: set[str] = set()
     for phrase in found:
-        previous = _owner(phrase, text, spots, previous)
+        previous = _owner(phrase, text, spots, previous, breaks)
         if ticker in previous:
             mine.append(phrase)
     return mine
