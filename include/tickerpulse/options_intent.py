@@ -25,6 +25,7 @@ A phrase belongs to the ticker written nearest to it; in a post about one ticker
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
     text = text[:MAX_CHARS]
     found: list[Phrase] = []
     taken: list[range] = []
-    for m in _SHORTHAND.finditer(text):
+    for m in itertools.islice(_SHORTHAND.finditer(text), MAX_PHRASES):
         before = text[max(0, m.start() - 6) : m.start()].lower()
         if re.search(r"(?:\bat|\bfor|@)\s*$", before):
             continue  # "at 3p" is a time, "for 69c" a price
@@ -165,11 +166,14 @@ def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
         strike = float(m.group(1))
         found.append(_phrase(text, m.start(), m.end(), side, strike, posted))
         taken.append(range(m.start(), m.end()))
-    for m in _PAIR.finditer(text):
+    for m in itertools.islice(_PAIR.finditer(text), MAX_PHRASES):
         for side in ("call", "put"):
             found.append(_phrase(text, m.start(), m.end(), side, None, posted))
         taken.append(range(m.start(), m.end()))
+    words = 0
     for m in _WORD.finditer(text):
+        if words >= MAX_PHRASES:
+            break
         if any(m.start() in span for span in taken):
             continue
         word, plural = m.group(1).lower(), bool(m.group(2))
@@ -177,6 +181,7 @@ def phrases(text: str, posted: datetime | date | None = None) -> list[Phrase]:
             continue
         near = _strike_near(text, m.start(), m.end())
         found.append(_phrase(text, m.start(), m.end(), word, near, posted))
+        words += 1
     found.sort(key=lambda p: (p.start, p.side))
     return found[:MAX_PHRASES]
 
@@ -326,12 +331,13 @@ def _expiry(clause: str, posted: datetime | date | None) -> date | None:
     return None
 
 
-def _ticker_positions(text: str, ticker: str) -> list[tuple[int, int]]:
-    """(start, end) of each place the symbol is written; case-blind from three letters on, so
-    "pltr" counts and the "m" of "I'm" is not M."""
+def _ticker_positions(text: str, ticker: str) -> list[tuple[int, int, str]]:
+    """(start, end, ticker) of each place the symbol is written (the first MAX_PHRASES);
+    case-blind from three letters on, so "pltr" counts and the "m" of "I'm" is not M."""
     flags = re.IGNORECASE if len(ticker) >= 3 else 0
     pattern = re.compile(rf"(?<![\w$])\$?{re.escape(ticker)}(?![\w])", flags)
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    found = itertools.islice(pattern.finditer(text), MAX_PHRASES)
+    return [(m.start(), m.end(), ticker) for m in found]
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]+\s")
@@ -405,7 +411,7 @@ def attribute(
     if len(names) == 1:
         return list(found)
     text = text[:MAX_CHARS]
-    spots = [(s, e, t) for t in names for s, e in _ticker_positions(text, t)]
+    spots = sorted(s for t in names for s in _ticker_positions(text, t))[:MAX_PHRASES]
     if not spots:
         return list(found)
     breaks = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
