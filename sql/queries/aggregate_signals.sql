@@ -49,10 +49,11 @@ SELECT m.ticker, %(bucket_start)s, m.subreddit,
        count(DISTINCT m.author_hash),
        sum(m.upvotes),
        count(*) FILTER (WHERE m.is_scored),
-       coalesce(sum(m.score) FILTER (WHERE m.is_scored), 0),
-       coalesce(sum(m.score * m.score) FILTER (WHERE m.is_scored), 0),
-       coalesce(sum(m.w) FILTER (WHERE m.is_scored), 0),
-       coalesce(sum(m.w * m.score) FILTER (WHERE m.is_scored), 0),
+       -- Floating-point sums in a fixed order, so a re-run writes the same bits.
+       coalesce(sum(m.score ORDER BY m.post_id) FILTER (WHERE m.is_scored), 0),
+       coalesce(sum(m.score * m.score ORDER BY m.post_id) FILTER (WHERE m.is_scored), 0),
+       coalesce(sum(m.w ORDER BY m.post_id) FILTER (WHERE m.is_scored), 0),
+       coalesce(sum(m.w * m.score ORDER BY m.post_id) FILTER (WHERE m.is_scored), 0),
        count(*) FILTER (WHERE m.option_side IN ('call', 'both')),
        count(*) FILTER (WHERE m.option_side IN ('put', 'both'))
 FROM mention m
