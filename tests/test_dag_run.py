@@ -194,7 +194,12 @@ def _link(run_id: str, task_id: str) -> str | None:
                 XComModel.key == "_link_DataDocsLink",
             )
         )
-    return None if value is None else str(json.loads(value) if isinstance(value, str) else value)
+    if value is None:
+        return None
+    try:
+        return str(json.loads(value))  # stored JSON-encoded by some XCom backends
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def test_sentiment_eval_dag_stores_an_eval_run(
