@@ -20,7 +20,7 @@ help:
 	@echo "make airflow   start Airflow standalone on http://127.0.0.1:8080 with the DAGs loaded"
 	@echo "make lint      ruff + mypy"
 	@echo "make lock      recompile requirements.lock from pyproject.toml"
-	@echo "make extraction-report  ticker precision/recall on the hand-labelled real texts"
+	@echo "make extraction-report  ticker and options-intent precision/recall on hand-labelled real texts"
 	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
 	@echo "make bench-llm          LLM scoring on real WSB data: calls, fill, tokens/min, faults (~3 min)"
 	@echo "make soak               48 intervals with 10% random faults vs a fault-free run, table by table"
@@ -66,6 +66,7 @@ airflow: install $(AIRFLOW_HOME)/airflow.db
 
 extraction-report: install
 	$(BIN)/python benchmarks/bench_extraction.py
+	$(BIN)/python benchmarks/bench_options_intent.py
 
 benchmarks: install
 	$(BIN)/python benchmarks/bench_cli_score.py

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from tickerpulse.analysis.real_data import CHECK_TICKERS, run_check
+from tickerpulse.analysis.scorecard import render
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -53,6 +54,8 @@ def main(argv: list[str]) -> int:
     print("ticker  n  hits  hit_rate  always_up")
     for t, n, hits, rate, base in result["hit_rates"]:
         print(f"{t:6} {n:3} {_fmt(hits):5} {_fmt(rate):9} {_fmt(base)}")
+    print()
+    print(render(result["scorecard"]))
     missing = sorted(set(CHECK_TICKERS) - {row[0] for row in result["hit_rates"]})
     if missing:
         print(f"not analysed (too few mentions): {missing}")

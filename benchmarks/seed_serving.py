@@ -20,6 +20,7 @@ import psycopg2
 
 SEED_SQL = Path(__file__).with_name("seed_serving.sql")
 SEED_EVAL_SQL = Path(__file__).with_name("seed_eval_runs.sql")
+SEED_SIGNALS_SQL = Path(__file__).with_name("seed_signals.sql")
 
 
 def aligned_now() -> datetime:
@@ -49,6 +50,7 @@ def seed(
         with conn, conn.cursor() as cur:
             cur.execute("SET LOCAL synchronous_commit = off")
             cur.execute(SEED_SQL.read_text(encoding="utf-8"), params)
+            cur.execute(SEED_SIGNALS_SQL.read_text(encoding="utf-8"), params)
             cur.execute("SELECT to_regclass('tickerpulse.eval_runs') IS NOT NULL")
             if cur.fetchone()[0]:
                 cur.execute(SEED_EVAL_SQL.read_text(encoding="utf-8"), params)

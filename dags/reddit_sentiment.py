@@ -8,7 +8,7 @@ A manual run with no logical date processes the last complete 30-minute window.
 | task | calls | writes |
 |---|---|---|
 | `extract` | `tickerpulse.stages.extract.run` | `raw/reddit/subreddit=…/dt=…/interval=….parquet` |
-| `validate` | `tickerpulse.stages.validate.run` (Great Expectations) | `validated/`, `quarantine/`, Data Docs, `tickerpulse.dq_results` |
+| `validate` | `tickerpulse.stages.validate.run` (Great Expectations; "Data Docs" button: this run's report) | `validated/`, `quarantine/`, Data Docs, `tickerpulse.dq_results` |
 | `filter` | `tickerpulse.stages.filter.run` (bots, duplicates, tickers) | `filtered/`, `dropped/` |
 | `plan_batches` | `tickerpulse.stages.plan.run` (token-bounded batches → shards) | `batches/…/shard=NNN.parquet` |
 | `score` (mapped over shards) | `tickerpulse.stages.score.run` | `scores/…/shard=NNN.parquet` |
@@ -40,6 +40,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from tickerpulse.choices import LlmPolicy, Scorer, values
 from tickerpulse.config import DAG_START_DATE, POST_LIMIT_MAX, SUBREDDIT_PATTERN, load_settings
 from tickerpulse.dag_defaults import default_args
+from tickerpulse.data_docs_link import data_docs_task
 
 SETTINGS = load_settings()  # the param defaults, read when this file is parsed
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
@@ -107,7 +108,7 @@ def reddit_sentiment() -> None:
 
         return stage.run(_ctx())
 
-    @task
+    @data_docs_task  # @task, plus the "Data Docs" extra link to this run's report
     def validate(extract_out: dict[str, Any]) -> dict[str, Any]:
         from tickerpulse.stages import validate as stage
 

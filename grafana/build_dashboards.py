@@ -27,6 +27,7 @@ ALERTS = GRAFANA / "provisioning" / "alerting" / "tickerpulse.yaml"
 DATASOURCE = {"type": "grafana-postgresql-datasource", "uid": "tickerpulse-warehouse"}
 FOLDER = "Ticker Pulse"
 MIN_INTERVAL = "30m"  # the pipeline's grain: $__interval never goes below one bucket
+SURGE_ALERT_Z = 3.5  # tickerpulse.surge.ALERT_Z: the surge alert's robust z threshold
 
 Json = dict[str, Any]
 
@@ -238,7 +239,10 @@ def leaderboard_panel(grid: tuple[int, int, int, int]) -> Json:
         grid,
         description="Tickers by mentions over the range, with sentiment, tier and confidence, "
         "and their rank and mentions against the same range 24 hours earlier "
-        "(rank change > 0: climbed).",
+        "(rank change > 0: climbed). Surge: the highest robust z-score of a bucket's unique "
+        "authors against the ticker's own baseline in the range (over 3.5 alerts; empty for "
+        "tickers seen for less than a week); trend of the latest bucket; calls, puts and "
+        "put/call ratio of the mentions that talk options.",
         overrides=[
             override(
                 "rank_change",
@@ -279,6 +283,34 @@ def leaderboard_panel(grid: tuple[int, int, int, int]) -> Json:
                     }
                 ],
             ),
+            override(
+                "surge_z",
+                displayName="surge z",
+                custom__cellOptions={"type": "color-background", "mode": "basic"},
+                thresholds={
+                    "mode": "absolute",
+                    "steps": [
+                        {"color": "transparent", "value": None},
+                        {"color": "orange", "value": 2},
+                        {"color": "red", "value": SURGE_ALERT_Z},
+                    ],
+                },
+            ),
+            override(
+                "trend",
+                custom__cellOptions={"type": "color-text"},
+                mappings=[
+                    {
+                        "type": "value",
+                        "options": {
+                            "rising": {"color": "green", "index": 0, "text": "\u2191 rising"},
+                            "stable": {"color": "text", "index": 1, "text": "\u2192 stable"},
+                            "falling": {"color": "red", "index": 2, "text": "\u2193 falling"},
+                        },
+                    }
+                ],
+            ),
+            override("put_call_ratio", displayName="put/call", decimals=2),
             override(
                 "confidence",
                 unit="percentunit",
@@ -608,6 +640,42 @@ def sentiment_price_dashboard() -> Json:
             ),
             panel(
                 "table",
+                "Signal scorecard",
+                "sentiment_price/scorecard",
+                (0, 21, 24, 12),
+                description="Does sentiment rank forward returns? Rank IC (Spearman) per horizon "
+                "with its Newey-West t-statistic and n, across tickers (the mean daily "
+                "cross-sectional IC) and per ticker, and the sign hit rate against always-up. "
+                "'not significant' means the number cannot be told apart from zero (|t| < 1.96) "
+                "or from always-up (p >= 0.05): read it as no evidence of a signal.",
+                overrides=[
+                    *(override(c, unit="percentunit") for c in ("hit_rate", "always_up_rate")),
+                    *(
+                        override(
+                            c,
+                            custom__cellOptions={"type": "color-text"},
+                            mappings=[
+                                {
+                                    "type": "value",
+                                    "options": {
+                                        "significant": {"color": "green", "index": 0},
+                                        "beats always-up (significant)": {
+                                            "color": "green",
+                                            "index": 1,
+                                        },
+                                        "not significant": {"color": "orange", "index": 2},
+                                        "too few observations": {"color": "text", "index": 3},
+                                    },
+                                }
+                            ],
+                        )
+                        for c in ("ic_verdict", "hit_verdict")
+                    ),
+                ],
+                options=table_options,
+            ),
+            panel(
+                "table",
                 "Hit rates",
                 "sentiment_price/hit_rates",
                 (14, 7, 10, 14),
@@ -712,13 +780,14 @@ def alert_rules() -> Json:
                         "tickerpulse-mention-surge",
                         "Mention surge",
                         "alerts/mention_surge",
-                        ("gt", 4.0),
-                        history_s=15 * 86400,
+                        ("gt", SURGE_ALERT_Z),
+                        history_s=3600,
                         for_="0m",
                         no_data="OK",
                         severity="info",
-                        summary="{{ $labels.ticker }}: mentions {{ $values.A }} standard "
-                        "deviations above its own 14-day norm in the latest 30 minutes.",
+                        summary="{{ $labels.ticker }}: unique authors in the latest 30 minutes "
+                        "{{ $values.A }} robust standard deviations above its own baseline "
+                        "(same hour of the week).",
                     ),
                     alert_rule(
                         "tickerpulse-sentiment-flip",

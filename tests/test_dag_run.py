@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -171,6 +172,34 @@ def test_manual_run_without_logical_date_processes_last_complete_window(
     start, end, extracted = rows[0]
     assert start in {before.start, after.start} and end - start == timedelta(minutes=30)
     assert extracted == 0  # the sample has no posts today: an empty window still loads cleanly
+    # The validate task's "Data Docs" button: the worker stored its URL for the UI.
+    assert _link(dag_run.run_id, "validate") == (
+        f"/tickerpulse/data-docs/runs/reddit_sentiment/{quote(dag_run.run_id, safe='')}"
+    )
+    assert _link(dag_run.run_id, "filter") is None
+
+
+def _link(run_id: str, task_id: str) -> str | None:
+    """The Data Docs extra link Airflow stored for a task of a reddit_sentiment run (XCom)."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        value = session.scalar(
+            select(XComModel.value).where(
+                XComModel.dag_id == "reddit_sentiment",
+                XComModel.run_id == run_id,
+                XComModel.task_id == task_id,
+                XComModel.key == "_link_DataDocsLink",
+            )
+        )
+    if value is None:
+        return None
+    try:
+        return str(json.loads(value))  # stored JSON-encoded by some XCom backends
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def test_sentiment_eval_dag_stores_an_eval_run(

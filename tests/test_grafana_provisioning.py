@@ -270,7 +270,9 @@ def test_alert_rules_cover_surge_flip_and_staleness() -> None:
     [threshold] = [d for d in stale["data"] if d["refId"] == stale["condition"]]
     assert threshold["model"]["conditions"][0]["evaluator"] == {"type": "gt", "params": [60.0]}
     assert stale["noDataState"] == "Alerting", "no runs at all is stale too"
-    assert "sentiment_1d" in rules["tickerpulse-mention-surge"]["data"][0]["model"]["rawSql"]
+    surge = rules["tickerpulse-mention-surge"]
+    assert "surge_z" in surge["data"][0]["model"]["rawSql"]  # the baseline-aware score
+    assert "unique_authors" in surge["data"][0]["model"]["rawSql"]
 
 
 @pytest.mark.parametrize(

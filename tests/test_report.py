@@ -67,8 +67,13 @@ def test_cli_prints_the_paths(
         ]
     )
     assert code == 0
-    printed = capsys.readouterr().out.split()
+    out = capsys.readouterr().out
+    printed = [line for line in out.splitlines() if line.endswith(".png")]
     assert len(printed) == 2 and all(Path(p).is_file() for p in printed)
+    # Then the signal scorecard, with its verdicts in words, also kept beside the charts.
+    assert "signal scorecard" in out
+    assert "not significant" in out
+    assert "not significant" in (tmp_path / "scorecard.txt").read_text()
     # Without a range: the 24 hours up to the latest loaded bucket.
     assert main(["report", "--top", "1", "--out", str(tmp_path / "latest")]) == 0
     assert "20240305T0000Z_20240306T0000Z" in capsys.readouterr().out

@@ -44,6 +44,9 @@ SERVING_TABLES = {
     "run_events",
     "backups",
     "run_metrics",
+    # traders' signals (sql/051, sql/053): per-subreddit sums for the JSON API, the scorecard
+    "ticker_subreddit_30m",
+    "signal_scorecard",
 }
 # Readable in part: the columns a panel shows, not the hashes, bodies or raw payloads.
 PARTIAL = {
@@ -59,6 +62,7 @@ PARTIAL = {
         "tickers",
         "interval_start",
         "link_id",
+        "removed",  # sql/052: the JSON API's explain view says why a post does not count
     },
     "quarantine": {"interval_start", "subreddit", "record_no", "record_id", "reason"},
 }

@@ -319,6 +319,12 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
             raise UsageError(f"no mentions between {start.isoformat()} and {end.isoformat()}{hint}")
         for path in paths:
             print(path)
+        from tickerpulse.analysis.scorecard import latest, render
+
+        card = latest(settings, end.date())
+        text = render(card) if card else "signal scorecard: none yet (run sentiment_analysis)"
+        (out_dir / "scorecard.txt").write_text(text + "\n", encoding="utf-8")
+        print(text)
         return EXIT_OK
 
     p = subparsers.add_parser(
@@ -326,8 +332,10 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="write PNG charts of sentiment against price for the top tickers",
         description="Read the warehouse and write one PNG per most-mentioned ticker over a time "
         "range: sentiment (weighted and raw) against the close, above the mentions. Prints the "
-        "paths. Without --to, the range ends at the latest loaded bucket; without --from, it "
-        "starts 24 hours before its end.",
+        "paths, then the latest signal scorecard (rank IC with Newey-West t and hit rate, "
+        "labelled 'not significant' where so), also written to scorecard.txt. Without --to, "
+        "the range ends at the latest loaded bucket; without --from, it starts 24 hours before "
+        "its end.",
     )
     p.add_argument("--from", dest="start", metavar="ISO", help="start, e.g. 2024-03-05T14:00Z")
     p.add_argument("--to", dest="end", metavar="ISO", help="end (exclusive)")
@@ -406,6 +414,41 @@ def _add_explain(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 SUBCOMMANDS.append(_add_explain)
+
+
+def _add_api(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerpulse api`: serve the read-only JSON API (tickerpulse.api.app) with uvicorn."""
+
+    def run(args: argparse.Namespace) -> int:
+        import uvicorn
+
+        from tickerpulse.api.app import create_app
+        from tickerpulse.api.db import ReaderCheckFailed, ReaderPool, local_reader_dsn
+        from tickerpulse.config import load_settings
+
+        settings = load_settings()
+        dsn = settings.api_database_url or local_reader_dsn(settings)
+        try:
+            pool = ReaderPool(dsn)
+        except ReaderCheckFailed as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"serving as the read-only login {pool.user!r} on http://{args.host}:{args.port}")
+        uvicorn.run(create_app(pool), host=args.host, port=args.port, log_level="info")
+        return EXIT_OK
+
+    p = subparsers.add_parser(
+        "api",
+        help="serve the read-only JSON API (leaderboard, series, posts behind a bucket)",
+        description="Serve the JSON API over the warehouse as a login that can only read "
+        "(TICKERPULSE_API_DATABASE_URL; without it a local passwordless login tickerpulse_api "
+        "is created as a member of tickerpulse_reader). OpenAPI at /docs and /openapi.json.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(handler=run)
+
+
+SUBCOMMANDS.append(_add_api)
 
 
 if __name__ == "__main__":

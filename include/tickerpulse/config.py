@@ -213,6 +213,20 @@ class Settings(BaseSettings):
     nasdaq_listed_url: str = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
     other_listed_url: str = "https://www.nasdaqtrader.com/dynamic/SymDir/otherlisted.txt"
 
+    # --- surge score (sql/queries/aggregate_signals.sql) ----------------------------------------
+    # The history a ticker's baseline reads, how long a ticker must have been seen before it can
+    # surge, how many same-hour-of-the-week buckets make that baseline usable, and the trend.
+    surge_lookback_days: int = Field(28, ge=1)
+    surge_min_history_days: float = Field(7.0, ge=0)
+    surge_min_seasonal_samples: int = Field(6, ge=1)
+    surge_trend_buckets: int = Field(4, ge=1)
+    surge_trend_ratio: float = Field(1.5, gt=1)
+
+    # --- the JSON API (tickerpulse api) ----------------------------------------------------------
+    # A login that is a member of tickerpulse_reader only (None: `tickerpulse api` provisions a
+    # local one, see api/db.py).
+    api_database_url: str | None = Field(None, repr=False)
+
     # --- Airflow -------------------------------------------------------------------------------
     # Modules the scheduler imports before forking LocalExecutor workers (plugins/); a, b, c.
     preload_modules: tuple[str, ...] = ()

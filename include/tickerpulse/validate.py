@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from tickerpulse import gx_suite
+from tickerpulse.data_docs_offline import localise_site
 from tickerpulse.gx_suite import (
     BATCH_SUITE,
     DEFAULT_MAX_QUARANTINE_SHARE,
@@ -255,6 +256,7 @@ class _GxRunner:
         staging, target = self._docs_staging, self._docs_target
         if not (staging / "index.html").exists():
             raise RuntimeError(f"Data Docs were not written to {staging}")
+        localise_site(staging, staging.parent)  # offline styles: tickerpulse.data_docs_offline
         _prune_unreferenced_images(staging)
         if target.exists():
             shutil.rmtree(target)

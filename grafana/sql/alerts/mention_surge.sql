@@ -1,24 +1,14 @@
--- z-score of each ticker's latest 30-minute mentions against its own 30-minute history over the
--- 14 whole UTC days before (buckets without mentions count as 0), from the daily rollup's sums.
+-- Tickers whose latest 30-minute bucket is a surge: surge_z is the robust z-score of the bucket's
+-- unique authors against the same ticker's own history (same hour of the week where there is
+-- enough of it), computed by the aggregate task (sql/queries/aggregate_signals.sql). Unique
+-- authors, so one account posting fifty times is not a surge; NULL for tickers seen for less
+-- than a week, so a new name cannot alert; and at least 5 authors, so a quiet ticker's jump from
+-- 0 to 2 does not page anyone.
 WITH latest AS (
     SELECT max(bucket_start) AS b FROM tickerpulse.sentiment_30m
-), hist AS (
-    SELECT d.ticker,
-           sum(d.mentions)::double precision / (14 * 48) AS mean,
-           sum(d.mentions_sq)::double precision / (14 * 48) AS mean_sq
-    FROM tickerpulse.sentiment_1d d, latest
-    WHERE d.day_start >= date_trunc('day', latest.b, 'UTC') - interval '14 days'
-      AND d.day_start < date_trunc('day', latest.b, 'UTC')
-    GROUP BY d.ticker
 )
--- The spread is floored at 1 mention, so a quiet ticker needs a real jump, and a ticker with no
--- history that suddenly has 10+ mentions surges.
-SELECT s.ticker,
-       round(((s.mentions - m.mean)
-              / greatest(sqrt(greatest(m.mean_sq - m.mean * m.mean, 0)), 1))::numeric,
-             2)::double precision AS z
+SELECT s.ticker, s.surge_z AS z
 FROM tickerpulse.sentiment_30m s
 JOIN latest ON s.bucket_start = latest.b
-LEFT JOIN hist h ON h.ticker = s.ticker
-CROSS JOIN LATERAL (SELECT coalesce(h.mean, 0) AS mean, coalesce(h.mean_sq, 0) AS mean_sq) m
-WHERE s.mentions >= 10
+WHERE s.surge_z IS NOT NULL
+  AND s.unique_authors >= 5

@@ -14,7 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from tickerpulse.analysis.series import daily_series, intraday_series, trading_days_with_data
+from tickerpulse.analysis.scorecard import scorecard
+from tickerpulse.analysis.series import (
+    Series,
+    daily_series,
+    intraday_series,
+    trading_days_with_data,
+)
 from tickerpulse.analysis.stats import best_lag, correlate, hit_rate
 from tickerpulse.prices.fetch import RetryPolicy
 from tickerpulse.prices.planning import DAILY
@@ -71,6 +77,7 @@ def run_analysis(
         cur.execute(query("analysis_delete_results"), {"computed_for": computed_for})
         correlations, hits = 0, 0
         collected = trading_days_with_data(buckets)
+        per_ticker: dict[str, list[Series]] = {}
         for ticker in tickers:
             rows = buckets[buckets["ticker"] == ticker]
             intraday, daily = prints[ticker]
@@ -80,6 +87,8 @@ def run_analysis(
                 cur.execute(query("analysis_insert_correlation"), record)
                 correlations += 1
             day = daily_series(rows, intraday, daily, since, until, collected)
+            intra = intraday_series(rows, intraday, since, until)
+            per_ticker[ticker] = [day] if intra is None else [day, intra]
             rate = hit_rate(day.sentiment, day.returns["1d"])
             cur.execute(
                 query("analysis_insert_hit_rate"),
@@ -95,6 +104,10 @@ def run_analysis(
                 },
             )
             hits += 1
+        cards = scorecard(per_ticker)
+        cur.execute(query("scorecard_delete"), {"computed_for": computed_for})
+        for card in cards:
+            cur.execute(query("scorecard_insert"), card.as_params(computed_for, since.date()))
     log.info(
         "analysis %s: %d tickers, %d correlation rows, %d hit rates",
         computed_for,
@@ -107,6 +120,7 @@ def run_analysis(
         "tickers": len(tickers),
         "correlations": correlations,
         "hit_rates": hits,
+        "scorecard": len(cards),
         "fetched": fetched,
     }
 

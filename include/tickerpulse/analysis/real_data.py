@@ -224,6 +224,8 @@ def run_check(
             {"computed_for": computed_for, "tickers": list(tickers)},
         )
         hit_rates = cur.fetchall()
+        cur.execute(query("scorecard_latest"), {"on_or_before": computed_for, "limit": 1000})
+        card = cur.fetchall()
     return {
         "loaded": loaded,
         "analysis": first,
@@ -231,6 +233,7 @@ def run_check(
         "mention_prices": joined,
         "correlations": correlations,
         "hit_rates": hit_rates,
+        "scorecard": card,
     }
 
 

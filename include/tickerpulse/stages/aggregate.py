@@ -13,8 +13,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from tickerpulse import surge
 from tickerpulse.aggregation import AggregationConfig
-from tickerpulse.config import Settings
+from tickerpulse.config import Settings, load_settings
 from tickerpulse.stages.context import StageContext
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.queries import query
@@ -40,9 +41,14 @@ def rebuild_bucket(
         cur.execute(query("aggregate_interval"), params)
         cur.execute(query("aggregate_rolling_24h"), params)
         cur.execute(query("aggregate_daily"), params)
+        cur.execute(query("aggregate_signals"), {**params, **surge.sql_params(_settings(settings))})
         cur.execute(query("bucket_summary"), params)
         tickers, mentions = cur.fetchone()
     return int(tickers), int(mentions)
+
+
+def _settings(settings: Settings | str) -> Settings:
+    return load_settings() if isinstance(settings, str) else settings
 
 
 def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:

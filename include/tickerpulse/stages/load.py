@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from tickerpulse.options_intent import OPTION_COLUMNS, intent
 from tickerpulse.schema import QUARANTINE_SCHEMA, SCORE_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
 from tickerpulse.scoring.cost import cost_usd
@@ -63,6 +64,7 @@ SENTIMENT_COLUMNS = [
     "mention_kind",
     "mention_weight",
     "interval_start",
+    *OPTION_COLUMNS,
 ]
 
 
@@ -87,9 +89,12 @@ def run(
     }
     for post in kept:
         post["interval_start"] = start
+    by_id = {k["post_id"]: k for k in kept}
     for row in scores:
         row["mention_kind"], row["mention_weight"] = mention[(row["post_id"], row["ticker"])]
         row["interval_start"] = start
+        k = by_id[row["post_id"]]
+        row.update(intent(k["text"], row["ticker"], k["tickers"], k["created_utc"]).as_row())
     for row in quarantine:
         row["interval_start"], row["record_id"] = start, row["id"]
     for row in dropped:
