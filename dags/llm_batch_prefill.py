@@ -39,11 +39,12 @@ triggerer (`airflow triggerer`; `airflow standalone` starts one).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from tickerpulse.config import load_settings
 from tickerpulse.dag_defaults import default_args
 from tickerpulse.scoring.batch_trigger import BatchJobSensor
 
@@ -53,7 +54,7 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=1), exponen
 @dag(
     dag_id="llm_batch_prefill",
     schedule=None,
-    start_date=datetime(2024, 3, 4),
+    start_date=load_settings().start_date,  # TICKERPULSE_START_DATE
     catchup=False,
     max_active_runs=1,  # two batches for the same range would pay twice for the same posts
     default_args=DEFAULT_ARGS,

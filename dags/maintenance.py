@@ -17,12 +17,13 @@ after a new backup succeeded, so a broken dump job never leaves you with fewer g
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from tickerpulse.config import load_settings
 from tickerpulse.dag_defaults import default_args
 
 NASDAQ_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
@@ -39,7 +40,7 @@ def _int_env(name: str, default: int) -> int:
 @dag(
     dag_id="tickerpulse_maintenance",
     schedule=CronTriggerTimetable("15 3 * * *", timezone="UTC"),
-    start_date=datetime(2024, 3, 4),
+    start_date=load_settings().start_date,  # TICKERPULSE_START_DATE
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -25,12 +25,13 @@ Sources, lake and warehouse come from the environment: see `.env.example` and th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from tickerpulse.config import load_settings
 from tickerpulse.dag_defaults import default_args
 
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
@@ -48,7 +49,7 @@ def _ctx() -> Any:
 @dag(
     dag_id="reddit_sentiment",
     schedule=CronDataIntervalTimetable("*/30 * * * *", timezone="UTC"),
-    start_date=datetime(2024, 3, 4),
+    start_date=load_settings().start_date,  # TICKERPULSE_START_DATE
     catchup=False,
     max_active_runs=1,  # each interval dedupes against the 24 h loaded before it
     default_args=DEFAULT_ARGS,

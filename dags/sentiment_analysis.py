@@ -24,13 +24,14 @@ run's day).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from tickerpulse.config import load_settings
 from tickerpulse.dag_defaults import default_args
 
 SENTIMENT_ASSET = Asset("tickerpulse://warehouse/sentiment_30m")
@@ -46,7 +47,7 @@ DEFAULT_ARGS = default_args(retries=2, retry_delay=timedelta(minutes=2), exponen
         # Airflow's annotation names the serialized class; the SDK Asset is what its docs pass.
         assets=SENTIMENT_ASSET,  # type: ignore[arg-type]
     ),
-    start_date=datetime(2024, 3, 4),
+    start_date=load_settings().start_date,  # TICKERPULSE_START_DATE
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -27,6 +27,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from tickerpulse.config import load_settings
 from tickerpulse.dag_defaults import default_args
 
 DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
@@ -35,7 +36,7 @@ DEFAULT_ARGS = default_args(retries=1, retry_delay=timedelta(minutes=2))
 @dag(
     dag_id="sentiment_eval",
     schedule=None,
-    start_date=datetime(2024, 3, 4),
+    start_date=load_settings().start_date,  # TICKERPULSE_START_DATE
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["tickerpulse", "sentiment", "eval"],

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = PACKAGE_DIR / "data" / "sample"
 DEFAULT_SUBREDDITS = ("wallstreetbets", "stocks", "investing")
+# The DAGs' start_date: a run or backfill before it executes nothing (Airflow's rule).
+DEFAULT_START_DATE = datetime(2024, 3, 4, tzinfo=UTC)
+# Company-name aliases that mean something else in a subreddit: in r/robinhood "Robinhood" is
+# the broker's app, in r/coinbase the exchange, not the listed stock (see README).
+DEFAULT_IGNORED_ALIASES = "robinhood:Robinhood;coinbase:Coinbase;sofi:SoFi"
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -23,6 +29,38 @@ def _flag(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _start_date() -> datetime:
+    """TICKERPULSE_START_DATE: ISO 8601; a date or a time without a zone is UTC."""
+    raw = os.environ.get("TICKERPULSE_START_DATE", "").strip()
+    if not raw:
+        return DEFAULT_START_DATE
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(
+            f"TICKERPULSE_START_DATE must be an ISO 8601 date or time, got {raw!r}"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_ignored_aliases(raw: str) -> dict[str, tuple[str, ...]]:
+    """`sub:Alias|Other Alias;sub2:Alias` into {subreddit (lower case): aliases}."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in raw.split(";"):
+        if not part.strip():
+            continue
+        subreddit, sep, aliases = part.partition(":")
+        names = tuple(a.strip() for a in aliases.split("|") if a.strip())
+        if not sep or not subreddit.strip() or not names:
+            raise ValueError(
+                "TICKERPULSE_IGNORED_ALIASES must look like 'robinhood:Robinhood;sub:A|B', "
+                f"got {part!r}"
+            )
+        key = subreddit.strip().lower()
+        out[key] = out.get(key, ()) + names
+    return out
 
 
 def _optional_float(name: str) -> float | None:
@@ -58,6 +96,12 @@ class Settings:
     sinks: dict[str, bool] = field(default_factory=dict)
     # TICKERPULSE_LLM_BUDGET_USD: the LLM spend cap of one DAG run (None: no cap).
     llm_budget_usd: float | None = None
+    # TICKERPULSE_START_DATE: the DAGs' start_date.
+    start_date: datetime = DEFAULT_START_DATE
+    # TICKERPULSE_IGNORED_ALIASES: per subreddit, company-name aliases that are not the ticker.
+    ignored_aliases: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: parse_ignored_aliases(DEFAULT_IGNORED_ALIASES)
+    )
 
     @property
     def docs_dir(self) -> Path:
@@ -93,4 +137,8 @@ def load_settings() -> Settings:
         reddit_conn_id=os.environ.get("TICKERPULSE_REDDIT_CONN_ID", "reddit_default"),
         db_conn_id=os.environ.get("TICKERPULSE_DB_CONN_ID", "tickerpulse_db"),
         llm_budget_usd=_optional_float("TICKERPULSE_LLM_BUDGET_USD"),
+        start_date=_start_date(),
+        ignored_aliases=parse_ignored_aliases(
+            os.environ.get("TICKERPULSE_IGNORED_ALIASES", DEFAULT_IGNORED_ALIASES)
+        ),
     )
