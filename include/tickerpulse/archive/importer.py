@@ -207,7 +207,7 @@ def run_import(
     progress: Progress | None = None,
     hook: Hook | None = None,
 ) -> ImportReport:
-    """Import `paths` into `lake`, staging under `work_dir/<import id>/`; resumes if it finds one."""
+    """Import `paths` into `lake`, staged under `work_dir/<import id>/`; resumes one found there."""
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
