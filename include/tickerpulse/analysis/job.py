@@ -73,7 +73,7 @@ def run_analysis(
         collected = trading_days_with_data(buckets)
         for ticker in tickers:
             rows = buckets[buckets["ticker"] == ticker]
-            intraday, daily = prints[ticker]
+            intraday, daily, _hourly = prints[ticker]  # the analysis reads 30m and daily
             for record in _correlation_rows(
                 ticker, rows, intraday, daily, since, until, computed_for, collected
             ):
