@@ -17,7 +17,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import cast
 
 import zstandard
 
@@ -63,18 +63,18 @@ class ArchiveFile:
         self.size = self.path.stat().st_size
         self.compression = compression_of(self.path)
         self.offset = 0
-        self._raw: IO[bytes] = self.path.open("rb")
+        self._raw = io.BufferedReader(io.FileIO(self.path, "rb"), READ_SIZE)
         self._stream = self._open(self._raw)
 
-    def _open(self, raw: IO[bytes]) -> IO[bytes]:
+    def _open(self, raw: io.BufferedReader[io.FileIO]) -> io.BufferedIOBase:
         if self.compression == "zstd":
-            reader: Any = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
+            reader = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
                 raw, read_size=READ_SIZE, read_across_frames=True
             )
-            return io.BufferedReader(reader, buffer_size=READ_SIZE)
+            return io.BufferedReader(cast(io.RawIOBase, reader), buffer_size=READ_SIZE)
         if self.compression == "gzip":
             return gzip.GzipFile(fileobj=raw, mode="rb")
-        return io.BufferedReader(raw, READ_SIZE)  # type: ignore[arg-type]
+        return raw
 
     @property
     def compressed_position(self) -> int:
