@@ -5,14 +5,16 @@ environment variables set:
 
 1. the comments are written as the Pushshift comment dump they came from (one JSON object per
    line), compressed with zstd's long window, and imported with `tickerpulse import`;
-2. every interval that holds comments is backfilled through the real `reddit_sentiment` DAG
-   (`dag.test()`, the path of `airflow dags test`), with TICKERPULSE_START_DATE,
-   TICKERPULSE_SUBREDDITS and a replay folder that holds the daily prices and no posts;
+2. every interval that holds comments, and the last interval of each of those days (whose run
+   fetches the day's closed daily bar and rebuilds the day's rollup), is backfilled through the
+   real `reddit_sentiment` DAG (`dag.test()`, the path of `airflow dags test`), with
+   TICKERPULSE_START_DATE, TICKERPULSE_SUBREDDITS and a replay folder that holds the daily
+   prices and no posts;
 3. it checks, reading the warehouse: every comment is loaded, quarantined or dropped (the counts
    add up per interval); HOOD, which first traded on 2021-07-29, is never counted (its mentions
    are dropped as not_yet_trading, with the count); the daily rollups of GME, AMC, BB, NOK and
-   PLTR carry the day's price change from daily bars, and no 30-minute rollup shows a close
-   before it happened.
+   PLTR carry the day's price change from daily bars, equal to the close-to-close change in the
+   price files, and no 30-minute rollup shows a close before it happened.
 
     .venv/bin/python benchmarks/history_check.py [DSN] [--intervals N]
 
@@ -30,7 +32,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,19 @@ def _rows(dsn: str, statement: str, params: dict[str, Any] | None = None) -> lis
         return cur.fetchall()
 
 
+def _file_change(work: Path, ticker: str, day: date) -> float | None:
+    """% change of the last close on or before `day` over the last close before it, from the
+    price files the replay reads: what the day's rollup should show once the day is over (0 on a
+    weekend, when no session closed)."""
+    with (work / "replay" / "prices_daily" / f"{ticker}.csv").open(newline="") as handle:
+        closes = [(r["Date"], float(r["Close"])) for r in csv.DictReader(handle)]
+    before = [c for d, c in closes if d < day.isoformat()]
+    upto = [c for d, c in closes if d <= day.isoformat()]
+    if not before:
+        return None
+    return round(100 * (upto[-1] - before[-1]) / before[-1], 2)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dsn", nargs="?", help="warehouse DSN (default: embedded PostgreSQL)")
@@ -139,12 +154,16 @@ def main(argv: list[str]) -> int:
     resetdb(skip_init=False)
     ensure_llm_pool()
     with comments.open(newline="", encoding="utf-8") as handle:
-        starts = sorted(
-            {
-                floor_to_interval(datetime.fromtimestamp(int(float(r["created_utc"])), UTC))
-                for r in csv.DictReader(handle)
-            }
-        )
+        rows = list(csv.DictReader(handle))
+    unique = len({r["id"] for r in rows})
+    with_comments = {
+        floor_to_interval(datetime.fromtimestamp(int(float(r["created_utc"])), UTC)) for r in rows
+    }
+    day_ends = {
+        datetime(s.year, s.month, s.day, tzinfo=UTC) + timedelta(hours=23, minutes=30)
+        for s in with_comments
+    }
+    starts = sorted(with_comments | day_ends)
     if args.intervals:
         starts = starts[: args.intervals]
     dag = DagBag(dag_folder=str(ROOT / "dags"), safe_mode=False).get_dag("reddit_sentiment")
@@ -196,14 +215,22 @@ def main(argv: list[str]) -> int:
         "extracted = loaded + quarantined + duplicates + bots in every interval": all(
             r[1] == r[2] + r[3] + r[4] + r[5] for r in runs
         ),
-        "every comment entered a run": sum(r[1] for r in runs) == count or bool(args.intervals),
+        "every comment entered a run (once: the dump repeats 100)": sum(r[1] for r in runs)
+        == unique
+        or bool(args.intervals),
         "HOOD is never counted before 2021-07-29": hood == 0,
         "HOOD mentions are dropped with a reason": dict(hood_dropped).get("not_yet_trading", 0) > 0,
-        "GME/AMC/BB/NOK/PLTR daily rollups carry a daily-bar price change": {
-            t for t, _d, _m, _c, change, size in daily if change is not None and size == "1d"
+        "GME/AMC/BB/NOK/PLTR daily rollups carry the daily-bar price change of the files": {
+            t
+            for t, day, _m, _c, change, size in daily
+            if size == "1d" and change and _file_change(work, t, day) == round(change, 2)
         }
         == set(CHECK_TICKERS)
         or bool(args.intervals),
+        "every daily rollup price change is the files' close-to-close change": all(
+            change is None or _file_change(work, t, day) == round(change, 2)
+            for t, day, _m, _c, change, _s in daily
+        ),
         "no 30-minute rollup shows a close that had not happened": look_ahead == 0,
     }
     print()

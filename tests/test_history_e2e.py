@@ -139,6 +139,16 @@ def test_import_then_backfill_the_real_2020_day(
         if ticker in NOV_30_CLOSE:
             assert close == pytest.approx(NOV_30_CLOSE[ticker])
     assert not _fetch(dsn, "SELECT 1 FROM tickerpulse.post_sentiment WHERE ticker = 'HOOD'")
+    # "Robinhood" in these posts is the broker: HOOD first traded 20 months later. Each such
+    # mention is kept with its reason and counted on its run.
+    dropped = _fetch(dsn, "SELECT ticker, reason FROM tickerpulse.dropped_mentions")
+    assert ("HOOD", "not_yet_trading") in dropped
+    counted = _fetch(
+        dsn,
+        "SELECT coalesce(sum(value::int), 0) FROM tickerpulse.pipeline_runs,"
+        " jsonb_each_text(mentions_dropped_by_reason)",
+    )
+    assert counted == [(len(dropped),)]
 
     # A second import of the same dump writes nothing and leaves every partition as it was.
     assert main(["import", "--no-progress", str(dump)]) == 0

@@ -11,7 +11,8 @@ between a subreddit's first and last record with a partition, empty if need be: 
 covers that range, and an interval with no partition would make `extract` ask Reddit, which
 cannot reach back that far. Each merged partition is appended to a journal, so a kill in pass 2
 resumes after the last partition written, and the counts of the finished import are those of
-one clean run. At the end the rejected lines go to the lake beside a summary, and the local
+one clean run. (A kill in the instant between a partition's write and its journal line makes
+the re-run count that partition's records as already in the lake; the partition is the same.) At the end the rejected lines go to the lake beside a summary, and the local
 spool is removed.
 
 Every line is accounted for: lines read = written + already in the lake + repeated in the input
