@@ -3,7 +3,10 @@
 The format is read from the file's first bytes, not its name: zstd (Pushshift's dumps and their
 per-subreddit successors), gzip, or plain NDJSON. Pushshift compressed its dumps with a long
 window (`--long=31`), which the zstd library refuses by default, so the decompressor is allowed a
-2 GiB window; that is address space it may map, not memory a small file ever uses.
+2 GiB window. The window is the one memory cost that a file dictates: a decoder must keep as much
+of the recent output as the file's window says matches may reach back, so decoding a `--long=31`
+dump touches up to 2 GiB as it goes (less for a smaller file), then stays there however long the
+file is. Everything the importer itself keeps is small and independent of the file's size.
 
 `offset` counts the decompressed bytes handed out as whole lines, so an import killed mid-file
 can come back to exactly the next line: decompressing and discarding is the only way to seek in

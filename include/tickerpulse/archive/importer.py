@@ -12,8 +12,8 @@ covers that range, and an interval with no partition would make `extract` ask Re
 cannot reach back that far. Each merged partition is appended to a journal, so a kill in pass 2
 resumes after the last partition written, and the counts of the finished import are those of
 one clean run. (A kill in the instant between a partition's write and its journal line makes
-the re-run count that partition's records as already in the lake; the partition is the same.) At the end the rejected lines go to the lake beside a summary, and the local
-spool is removed.
+the re-run count that partition's records as already in the lake; the partition is the same.)
+At the end the rejected lines go to the lake beside a summary, and the local spool is removed.
 
 Every line is accounted for: lines read = written + already in the lake + repeated in the input
 + skipped + rejected, and the summary says whether it adds up.

@@ -42,6 +42,7 @@ class Spool:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._open: OrderedDict[str, IO[bytes]] = OrderedDict()
+        self._name_of: dict[tuple[str, int], str] = {}  # one entry per partition, not per line
 
     def _handle(self, name: str) -> IO[bytes]:
         handle = self._open.get(name)
@@ -58,7 +59,11 @@ class Spool:
         return handle
 
     def add(self, subreddit: str, interval_epoch: int, line: bytes) -> None:
-        self._handle(partition_name(subreddit, interval_epoch)).write(_terminated(line))
+        key = (subreddit, interval_epoch)
+        name = self._name_of.get(key)
+        if name is None:
+            name = self._name_of[key] = partition_name(subreddit, interval_epoch)
+        self._handle(name).write(_terminated(line))
 
     def reject(self, entry: bytes) -> None:
         self._handle(REJECTED).write(_terminated(entry))
