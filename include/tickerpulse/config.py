@@ -105,6 +105,29 @@ def parse_source_weights(text: str) -> dict[str, float]:
     return out
 
 
+# Company-name aliases that mean something else in a subreddit: in r/robinhood "Robinhood" is
+# the broker's app, in r/coinbase the exchange, not the listed stock (see README).
+DEFAULT_IGNORED_ALIASES = "robinhood:Robinhood;coinbase:Coinbase;sofi:SoFi"
+
+
+def parse_ignored_aliases(raw: str) -> dict[str, tuple[str, ...]]:
+    """`sub:Alias|Other Alias;sub2:Alias` into {subreddit (lower case): aliases}."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in raw.split(";"):
+        if not part.strip():
+            continue
+        subreddit, sep, aliases = part.partition(":")
+        names = tuple(a.strip() for a in aliases.split("|") if a.strip())
+        if not sep or not subreddit.strip() or not names:
+            raise ValueError(
+                "TICKERPULSE_IGNORED_ALIASES must look like 'robinhood:Robinhood;sub:A|B', "
+                f"got {part!r}"
+            )
+        key = subreddit.strip().lower()
+        out[key] = out.get(key, ()) + names
+    return out
+
+
 def _price_pair(model: str, raw: object) -> tuple[float, float]:
     if isinstance(raw, Mapping) and {"in", "out"} <= set(raw):
         return float(raw["in"]), float(raw["out"])
@@ -164,6 +187,12 @@ class Settings(BaseSettings):
     analysis_min_mentions: int = Field(5, ge=1)
     analysis_fetch_daily: bool = True
     eval_dataset: str = "../shared/data/financial_phrasebank/Sentences_AllAgree.txt"
+
+    # Per subreddit, company-name aliases that are not the ticker there:
+    # "robinhood:Robinhood;coinbase:Coinbase" (sub:Alias|Other alias; ...).
+    ignored_aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: parse_ignored_aliases(DEFAULT_IGNORED_ALIASES)
+    )
 
     # --- privacy -------------------------------------------------------------------------------
     author_salt: str = Field("tickerpulse-default-salt", min_length=1, repr=False)
@@ -296,6 +325,11 @@ class Settings(BaseSettings):
         if not isinstance(value, Mapping):
             raise ValueError("must be a JSON object {model: {in, out}}")
         return {str(model): _price_pair(str(model), raw) for model, raw in value.items()}
+
+    @field_validator("ignored_aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        return parse_ignored_aliases(value) if isinstance(value, str) else value
 
     @field_validator("source_weights", mode="before")
     @classmethod

@@ -27,6 +27,10 @@ KEPT_SCHEMA = pa.schema(
         pa.field("mention_kinds", pa.list_(pa.string()), nullable=False),
         pa.field("mention_weights", pa.list_(pa.float64()), nullable=False),
         pa.field("link_id", pa.string()),  # comments: the thread they belong to
+        # Tickers found in the text but not counted, and why (tickers.screen): not trading on
+        # the post's day, or named only by an alias the subreddit gives another meaning.
+        pa.field("dropped_tickers", pa.list_(pa.string())),
+        pa.field("dropped_ticker_reasons", pa.list_(pa.string())),
     ]
 )
 

@@ -4,6 +4,12 @@ A bare upper-case word on Reddit is only a ticker when a real listing carries it
 may just be a word ("ON", "ALL"); the per-symbol `ambiguity` (the chance that a bare mention means
 the ticker) and the alias index (company names, nicknames) are what let the extractor tell them
 apart. The packaged CSV ships with the project so extraction works with no network.
+
+A symbol also has the days it traded, where they are known: a mention counts only while the
+symbol was trading (HOOD first traded on 2021-07-29, so "Robinhood" in January 2021 is not HOOD).
+The packaged list carries the dates of the well-known cases; the warehouse adds Yahoo's
+`firstTradeDate` and the days the directory refresh first and last listed a symbol
+(`tickerpulse.symbols_history`). An unknown date restricts nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +18,20 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 COLUMNS = ("symbol", "name", "exchange", "is_etf", "test_issue", "ambiguity", "aliases")
+# Optional columns: the first and last day the symbol traded (YYYY-MM-DD, New York dates).
+DATE_COLUMNS = ("first_trade", "last_trade")
+NEW_YORK = ZoneInfo("America/New_York")
+# Why a mention of a listed symbol does not count at the post's time.
+NOT_YET_TRADING = "not_yet_trading"
+NO_LONGER_TRADING = "no_longer_trading"
 _TRUE = {"1", "true", "t", "y", "yes"}
 _FALSE = {"0", "false", "f", "n", "no", ""}
 
@@ -57,6 +71,19 @@ class Symbol:
     test_issue: bool
     ambiguity: float  # in (0, 1]: how likely a bare mention means this ticker
     aliases: tuple[str, ...]
+    first_trade: date | None = None  # first trading day (New York date), if known
+    last_trade: date | None = None  # last trading day, if it no longer trades
+
+    def not_trading_reason(self, at: datetime) -> str | None:
+        """None when the symbol was trading on the day of `at` (New York), else why not."""
+        if self.first_trade is None and self.last_trade is None:
+            return None
+        day = at.astimezone(NEW_YORK).date()
+        if self.first_trade is not None and day < self.first_trade:
+            return NOT_YET_TRADING
+        if self.last_trade is not None and day > self.last_trade:
+            return NO_LONGER_TRADING
+        return None
 
 
 class SymbolTable:
@@ -70,6 +97,7 @@ class SymbolTable:
     """
 
     def __init__(self, symbols: Iterable[Symbol], *, index_names: bool = True) -> None:
+        self._index_names = index_names
         self._by_symbol: dict[str, Symbol] = {}
         self._by_alias: dict[str, str] = {}
         for s in symbols:
@@ -83,6 +111,19 @@ class SymbolTable:
                 if akey and akey != s.symbol.casefold():
                     self._by_alias.setdefault(akey, s.symbol)
         self.max_alias_words = max((len(k.split()) for k in self._by_alias), default=0)
+
+    def with_trading_dates(self, dates: dict[str, tuple[date | None, date | None]]) -> SymbolTable:
+        """A copy whose symbols carry these (first, last) trading days where one is known; a
+        date not given keeps the table's own."""
+        if not dates:
+            return self
+        updated = []
+        for s in self._by_symbol.values():
+            first, last = dates.get(canonical_symbol(s.symbol), (None, None))
+            updated.append(
+                replace(s, first_trade=first or s.first_trade, last_trade=last or s.last_trade)
+            )
+        return SymbolTable(updated, index_names=self._index_names)
 
     def get(self, symbol: str) -> Symbol | None:
         return self._by_symbol.get(canonical_symbol(symbol))
@@ -118,6 +159,16 @@ def _bool(value: str, field: str, line: int) -> bool:
     raise ValueError(f"symbols line {line}: {field}={value!r} is not a boolean")
 
 
+def _date(value: str | None, field: str, line: int) -> date | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"symbols line {line}: {field}={text!r} is not a YYYY-MM-DD date") from exc
+
+
 def parse_symbols(handle: Iterable[str]) -> SymbolTable:
     reader = csv.DictReader(handle)
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -145,6 +196,8 @@ def parse_symbols(handle: Iterable[str]) -> SymbolTable:
                 test_issue=_bool(row["test_issue"] or "", "test_issue", line),
                 ambiguity=ambiguity,
                 aliases=aliases,
+                first_trade=_date(row.get("first_trade"), "first_trade", line),
+                last_trade=_date(row.get("last_trade"), "last_trade", line),
             )
         )
     return SymbolTable(rows)

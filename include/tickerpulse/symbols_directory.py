@@ -17,6 +17,7 @@ import logging
 import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from tickerpulse.config import Settings, load_settings
@@ -254,7 +255,13 @@ def merge_curated(directory: Iterable[Symbol], curated: SymbolTable) -> list[Sym
         known = curated.get(sym.symbol)
         if known is not None:
             aliases = known.aliases or EXTRA_ALIASES.get(sym.symbol, ())
-            sym = replace(sym, ambiguity=known.ambiguity, aliases=aliases)
+            sym = replace(
+                sym,
+                ambiguity=known.ambiguity,
+                aliases=aliases,
+                first_trade=known.first_trade,
+                last_trade=known.last_trade,
+            )
         elif sym.symbol in EXTRA_ALIASES:
             sym = replace(sym, aliases=EXTRA_ALIASES[sym.symbol])
         merged[sym.symbol] = sym
@@ -273,18 +280,23 @@ def refresh_symbols(
     settings_or_dsn: Settings | str,
     nasdaq_url: str | Path | None = None,
     other_url: str | Path | None = None,
+    seen_on: date | None = None,
 ) -> int:
     """Upsert the directory into tickerpulse.symbols; returns the number of rows written.
 
     Symbols that left the directory are kept (old posts still point at them) but their rows are
-    not refreshed. Both files are read before the transaction starts, so a failed download
-    leaves the table as it was. The files default to the settings' URLs
+    not refreshed, so their `last_seen` stays the last day the directory listed them; `seen_on`
+    (the refresh's day, default today in UTC) is recorded with the refresh, which is how a
+    symbol that appeared or disappeared is told from one that was always there
+    (`tickerpulse.symbols_history`). Both files are read before the transaction starts, so a
+    failed download leaves the table as it was. The files default to the settings' URLs
     (TICKERPULSE_NASDAQ_LISTED_URL, TICKERPULSE_OTHER_LISTED_URL).
     """
     if nasdaq_url is None or other_url is None:
         settings = settings_or_dsn if isinstance(settings_or_dsn, Settings) else load_settings()
         nasdaq_url = settings.nasdaq_listed_url if nasdaq_url is None else nasdaq_url
         other_url = settings.other_listed_url if other_url is None else other_url
+    seen_on = seen_on or datetime.now(UTC).date()
     table = directory_table(nasdaq_url, other_url)
     if len(table) < 100:
         raise ValueError(f"the symbol directory has only {len(table)} rows; refusing to load it")
@@ -297,12 +309,16 @@ def refresh_symbols(
             "test_issue": s.test_issue,
             "ambiguity": s.ambiguity,
             "aliases": list(s.aliases),
+            "first_trade": s.first_trade,
+            "last_trade": s.last_trade,
+            "seen_on": seen_on,
         }
         for s in table
     ]
     migrate(settings_or_dsn)
     with connect(settings_or_dsn) as conn, conn.cursor() as cur:
         cur.executemany(query("upsert_symbol"), rows)
+        cur.execute(query("symbol_record_refresh"), {"refreshed_on": seen_on, "symbols": len(rows)})
     log.info("symbols: %d rows upserted from %s and %s", len(rows), nasdaq_url, other_url)
     return len(rows)
 

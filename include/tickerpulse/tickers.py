@@ -6,16 +6,30 @@ often just a word (ON, ALL, DD, YOLO) or an abbreviation, so it needs the symbol
 the symbol's ambiguity and, for ambiguous ones, a finance word nearby. Text written in capitals
 would otherwise make every capitalised word look like a ticker, so shouting only trusts the
 deliberate forms and unambiguous symbols.
+
+`screen` adds time and place: a ticker counts only if its symbol was trading on the post's day
+(HOOD did not exist before 2021-07-29), and a company-name alias may be ignored in a subreddit
+where it names something else ("Robinhood" in r/robinhood is the broker's app, not the stock).
+A mention dropped for either reason is returned with the reason, so the filter stage can count
+it like every other drop.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-from tickerpulse.symbols import WORD_RE, SymbolTable, canonical_symbol, normalise_word
+from tickerpulse.symbols import (
+    WORD_RE,
+    SymbolTable,
+    alias_key,
+    canonical_symbol,
+    normalise_word,
+)
 
 How = Literal["cashtag", "symbol", "alias"]
 
@@ -94,6 +108,10 @@ ALIASES_NEEDING_CAPITAL = frozenset(
 _UPPER_RE = re.compile(r"[A-Z]")
 _LOWER_RE = re.compile(r"[a-z]")
 
+# Why a mention found in the text is dropped (besides symbols.NOT_YET_TRADING and
+# symbols.NO_LONGER_TRADING): its only evidence was an alias the subreddit gives another meaning.
+ALIAS_IGNORED = "alias_ignored_in_subreddit"
+
 UNAMBIGUOUS = 0.9  # symbols at or above this count even in shouted text
 NEEDS_CONTEXT_BELOW = 0.5  # symbols below this need a finance word nearby
 NEEDS_TIGHT_CONTEXT_BELOW = 0.1  # words (LOVE, CAKE) and letters (F, U): a finance word adjacent
@@ -115,10 +133,29 @@ def is_shouting(text: str) -> bool:
     return len(WORD_RE.findall(text)) >= 3
 
 
+@dataclass(frozen=True)
+class DroppedMention:
+    ticker: str
+    reason: str  # ALIAS_IGNORED, symbols.NOT_YET_TRADING or symbols.NO_LONGER_TRADING
+
+
+@dataclass(frozen=True)
+class Screened:
+    kept: list[Mention]
+    dropped: list[DroppedMention]
+
+
 class TickerExtractor:
-    def __init__(self, symbols: SymbolTable) -> None:
+    def __init__(
+        self, symbols: SymbolTable, ignored_aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        """`ignored_aliases`: per subreddit (any case), aliases that do not name the ticker."""
         self.symbols = symbols
         self._alias_first_words = {k.split()[0] for k in symbols.aliases}
+        self._ignored = {
+            subreddit.lower(): frozenset(alias_key(a) for a in aliases)
+            for subreddit, aliases in (ignored_aliases or {}).items()
+        }
 
     def extract(self, text: str) -> list[Mention]:
         """One mention per ticker, in order of first appearance, with its strongest evidence.
@@ -126,11 +163,34 @@ class TickerExtractor:
         A ticker seen several ways keeps the highest weight (a cashtag beats an ambiguous bare
         symbol), so downstream weighting sees one row per (post, ticker).
         """
+        return self._extract(text, frozenset())[0]
+
+    def screen(self, text: str, subreddit: str | None, at: datetime | None) -> Screened:
+        """`extract` for a post of `subreddit` made at `at`: mentions whose symbol was not trading
+        that day, or whose only evidence is an alias ignored in the subreddit, are dropped."""
+        ignored = self._ignored.get((subreddit or "").lower(), frozenset())
+        mentions, ignored_tickers = self._extract(text, ignored)
+        kept: list[Mention] = []
+        dropped: list[DroppedMention] = []
+        for mention in mentions:
+            symbol = self.symbols.get(mention.ticker)
+            reason = symbol.not_trading_reason(at) if symbol is not None and at else None
+            if reason is None:
+                kept.append(mention)
+            else:
+                dropped.append(DroppedMention(mention.ticker, reason))
+        found = {m.ticker for m in mentions}
+        dropped += [DroppedMention(t, ALIAS_IGNORED) for t in ignored_tickers if t not in found]
+        return Screened(kept, dropped)
+
+    def _extract(self, text: str, ignored: frozenset[str]) -> tuple[list[Mention], list[str]]:
+        """(mentions, tickers whose alias was ignored) in order of first appearance."""
         if not isinstance(text, str) or not text:
-            return []
+            return [], []
         text = unicodedata.normalize("NFKC", text)
         found: list[tuple[int, str, How, float]] = []
-        alias_spans = self._aliases(text, found)
+        ignored_tickers: list[str] = []
+        alias_spans = self._aliases(text, found, ignored, ignored_tickers)
         self._cashtags(text, found)
         self._bare_symbols(text, found, alias_spans)
         self._lowercase_symbols(text, found, alias_spans)
@@ -141,7 +201,7 @@ class TickerExtractor:
             if prior is None or weight > prior.weight:
                 best[ticker] = Mention(ticker, how, weight)
         order = list(dict.fromkeys(f[1] for f in found))
-        return [best[t] for t in order]
+        return [best[t] for t in order], list(dict.fromkeys(ignored_tickers))
 
     def tickers(self, text: str) -> list[str]:
         return [m.ticker for m in self.extract(text)]
@@ -152,7 +212,13 @@ class TickerExtractor:
             return None
         return symbol.symbol
 
-    def _aliases(self, text: str, found: list[tuple[int, str, How, float]]) -> list[range]:
+    def _aliases(
+        self,
+        text: str,
+        found: list[tuple[int, str, How, float]],
+        ignored: frozenset[str] = frozenset(),
+        ignored_tickers: list[str] | None = None,
+    ) -> list[range]:
         matches = list(WORD_RE.finditer(text))
         words = [normalise_word(m.group()) for m in matches]
         spans: list[range] = []
@@ -169,7 +235,11 @@ class TickerExtractor:
                     symbol = None
                 if symbol is not None and self._usable(symbol):
                     start, end = matches[i].start(), matches[i + n - 1].end()
-                    found.append((start, symbol, "alias", 1.0))
+                    if key in ignored:
+                        if ignored_tickers is not None:
+                            ignored_tickers.append(symbol)
+                    else:
+                        found.append((start, symbol, "alias", 1.0))
                     spans.append(range(start, end))
                     i += n
                     break

@@ -5,8 +5,11 @@
 -- mean; confidence from the evidence (total weight * post-count weight), consensus and sample
 -- size; five tiers. Then the rank in the bucket, and rank and mentions 24 hours earlier, both for
 -- this bucket and for the bucket 24 hours later (so a backfill in any order ends the same).
--- Prices: as-of join, the close of the last bar that started before the bucket end, and its change
--- against the last bar that started before the bucket start.
+-- Prices: the close of the latest bar that had closed by the bucket end, at any bar size, the
+-- finest at a tie (tickerpulse.last_close, sql/041_prices_any_age.sql), with that size, and its
+-- change against the latest close by the bucket start. A daily bar's close is known only at the
+-- session's close, so with daily bars a bucket shows the previous close until the bucket that
+-- ends at the close (no look-ahead).
 DELETE FROM tickerpulse.sentiment_30m WHERE bucket_start = %(bucket_start)s;
 
 WITH agg AS (
@@ -21,21 +24,15 @@ WITH agg AS (
                AS rnk
     FROM agg a
 ), priced AS (
-    SELECT r.*,
-           (SELECT close FROM tickerpulse.prices pr
-             WHERE pr.ticker = r.ticker AND pr.bar_size = '30m'
-               AND pr.bar_start < %(bucket_end)s::timestamptz
-             ORDER BY pr.bar_start DESC LIMIT 1) AS price_close,
-           (SELECT close FROM tickerpulse.prices pr
-             WHERE pr.ticker = r.ticker AND pr.bar_size = '30m'
-               AND pr.bar_start < %(bucket_start)s::timestamptz
-             ORDER BY pr.bar_start DESC LIMIT 1) AS price_before
+    SELECT r.*, pc.close AS price_close, pc.bar_size AS price_bar_size, pb.close AS price_before
     FROM ranked r
+    LEFT JOIN LATERAL tickerpulse.last_close(r.ticker, %(bucket_end)s::timestamptz) pc ON true
+    LEFT JOIN LATERAL tickerpulse.last_close(r.ticker, %(bucket_start)s::timestamptz) pb ON true
 )
 INSERT INTO tickerpulse.sentiment_30m (
     ticker, bucket_start, mentions, unique_authors, scored, raw_mean, weighted_mean,
     confidence, tier, price_close, price_change_pct, total_weight, consensus, rank,
-    rank_24h_ago, mentions_24h_ago
+    rank_24h_ago, mentions_24h_ago, price_bar_size
 )
 SELECT p.ticker,
        %(bucket_start)s,
@@ -54,7 +51,8 @@ SELECT p.ticker,
        p.consensus,
        p.rnk,
        before.rank,
-       coalesce(before.mentions, 0)
+       coalesce(before.mentions, 0),
+       p.price_bar_size
 FROM priced p
 LEFT JOIN tickerpulse.sentiment_30m before
        ON before.ticker = p.ticker

@@ -3,3 +3,4 @@ DELETE FROM tickerpulse.post_sentiment WHERE interval_start = %(interval_start)s
 DELETE FROM tickerpulse.posts WHERE interval_start = %(interval_start)s;
 DELETE FROM tickerpulse.quarantine WHERE interval_start = %(interval_start)s;
 DELETE FROM tickerpulse.dropped WHERE interval_start = %(interval_start)s;
+DELETE FROM tickerpulse.dropped_mentions WHERE interval_start = %(interval_start)s;

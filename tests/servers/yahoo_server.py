@@ -13,7 +13,15 @@ the server and tells it, in `X-Yahoo-Host`, which host was meant. The server ans
 - anything else (consent pages) with a plain 404.
 It is fed 15-minute bars, the granularity yfinance asks for when the caller wants 30 minutes, and
 optionally daily bars (`daily=`, labelled by their New York date) with splits (`splits=`), which
-go out as `events.splits` as Yahoo sends them. Failure modes a test can switch on:
+go out as `events.splits` as Yahoo sends them. Hourly bars (`interval=1h`) are made from the
+15-minute ones as Yahoo makes them: from the open on the half hour (9:30, 10:30, ... 15:30 New
+York, the last one half an hour long). Per age, it serves what Yahoo serves when given `now=`:
+15-minute bars for a range starting within the last 60 days, hourly bars within 730 days, daily
+bars for any range; older intraday requests get Yahoo's 422 ("15m data not available for
+startTime=... The requested range must be within the last 60 days."). Without `now` it serves
+every bar it has, at any age. `meta.firstTradeDate` is the symbol's first trading day when given
+in `first_trade=` (Yahoo stamps it at the first session's open), else a fixed 1980 date.
+Failure modes a test can switch on:
 - `fail_tickers`: every chart request for the ticker gets a 500;
 - `fail_first`: {ticker: n} the first n chart requests get a 500, later ones succeed;
 - `empty_tickers`: a 200 with no bars (what a throttled or stale Yahoo answer looks like);
@@ -50,6 +58,9 @@ CRUMB = "tEsTcRuMb"
 COOKIE = "A3=d=AQABBtest&S=AQAAAtest"
 SESSION_OPEN, SESSION_CLOSE = time(9, 30), time(16, 0)
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
+# How far back Yahoo keeps bars of an intraday interval, in days.
+REACH_DAYS = {"15m": 60, "30m": 60, "1h": 730, "60m": 730}
+DEFAULT_FIRST_TRADE = 345479400  # what the server said before firstTradeDate was configurable
 NOT_FOUND = {
     "chart": {
         "result": None,
@@ -101,8 +112,12 @@ class YahooServer(LoopbackServer):
         bars: Mapping[str, Sequence[Bar]],
         daily: Mapping[str, Sequence[Bar]] | None = None,
         splits: Mapping[str, Sequence[tuple[date, int, int]]] | None = None,
+        now: datetime | None = None,
+        first_trade: Mapping[str, date] | None = None,
     ) -> None:
         super().__init__()
+        self.now = now  # the moment Yahoo's per-age reach is measured from; None: no limit
+        self.first_trade = {t.upper(): d for t, d in (first_trade or {}).items()}
         self.bars = {
             ticker.upper(): sorted(rows, key=lambda b: b.start) for ticker, rows in bars.items()
         }
@@ -198,8 +213,26 @@ class YahooServer(LoopbackServer):
             hi = datetime.fromtimestamp(int(request.param("period2") or 0), UTC)
         else:  # range=1d: yfinance's time-zone probe
             lo, hi = now - timedelta(days=1), now
+        reach = REACH_DAYS.get(interval)
+        if self.now is not None and reach is not None and lo < self.now - timedelta(days=reach):
+            return Reply.json(
+                {
+                    "chart": {
+                        "result": None,
+                        "error": {
+                            "code": "Unprocessable Entity",
+                            "description": f"{interval} data not available for startTime="
+                            f"{int(lo.timestamp())} and endTime={int(hi.timestamp())}. The "
+                            f"requested range must be within the last {reach} days.",
+                        },
+                    }
+                },
+                status=422,
+            )
         if interval == "15m":
             rows = self.bars[ticker]
+        elif interval in ("1h", "60m"):
+            rows = hourly_bars(self.bars[ticker])
         elif interval == "1d":
             rows = self.daily.get(ticker, [])
         else:
@@ -258,7 +291,7 @@ class YahooServer(LoopbackServer):
             "exchangeName": "NMS",
             "fullExchangeName": "NasdaqGS",
             "instrumentType": "EQUITY",
-            "firstTradeDate": 345479400,
+            "firstTradeDate": self._first_trade(ticker),
             "regularMarketTime": int(last.start.timestamp()) if last else int(now.timestamp()),
             "hasPrePostMarketData": True,
             "gmtoffset": offset,
@@ -288,6 +321,33 @@ class YahooServer(LoopbackServer):
                 day += timedelta(days=1)
             meta["tradingPeriods"] = periods
         return meta
+
+    def _first_trade(self, ticker: str) -> int:
+        day = self.first_trade.get(ticker)
+        if day is None:
+            return DEFAULT_FIRST_TRADE
+        return int(datetime.combine(day, SESSION_OPEN, NEW_YORK).timestamp())
+
+
+def hourly_bars(bars: Sequence[Bar]) -> list[Bar]:
+    """Yahoo's hourly bars from 15-minute ones: hours from the open, 9:30, 10:30, ... 15:30."""
+    groups: dict[datetime, list[Bar]] = {}
+    for bar in bars:
+        local = bar.start.astimezone(NEW_YORK)
+        open_ = datetime.combine(local.date(), SESSION_OPEN, NEW_YORK)
+        hours = int((local - open_).total_seconds() // 3600)
+        groups.setdefault(open_ + timedelta(hours=hours), []).append(bar)
+    return [
+        Bar(
+            start,
+            group[0].open,
+            max(b.high for b in group),
+            min(b.low for b in group),
+            group[-1].close,
+            sum(b.volume for b in group),
+        )
+        for start, group in sorted(groups.items())
+    ]
 
 
 def _period(day: date, start: time, end: time) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def run_analysis(
         per_ticker: dict[str, list[Series]] = {}
         for ticker in tickers:
             rows = buckets[buckets["ticker"] == ticker]
-            intraday, daily = prints[ticker]
+            intraday, daily, _hourly = prints[ticker]  # the analysis reads 30m and daily
             for record in _correlation_rows(
                 ticker, rows, intraday, daily, since, until, computed_for, collected
             ):

@@ -155,7 +155,7 @@ def _ticker(raw: str) -> str:
 
 def create_app(pool: ReaderPool | None = None, dsn: str | None = None) -> FastAPI:
     """The app over `pool`, or over a pool opened on `dsn` when it starts."""
-    cfg = AggregationConfig.from_env()
+    cfg = AggregationConfig.from_settings()
     state: dict[str, ReaderPool] = {}
 
     @asynccontextmanager

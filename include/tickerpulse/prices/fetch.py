@@ -50,6 +50,7 @@ class FetchReport:
     frame: pd.DataFrame
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     splits: list[tuple[str, date, float]] = field(default_factory=list)
+    first_trade: dict[str, date] = field(default_factory=dict)
     calls: int = 0
 
 
@@ -92,13 +93,20 @@ def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> Fetch
             why = {t: str(exc) for t in pending}
             continue
         report.splits.extend(result.splits)
+        report.first_trade.update(result.first_trade)
         got = result.frame
         counts = got.groupby("ticker").size().to_dict() if not got.empty else {}
         if not got.empty:
             frames.append(got)
         # Silence after the source already answered this request is a ticker with no bars, not
         # an unreachable Yahoo.
-        silent = not counts and not result.unknown and not result.failed and not frames
+        silent = (
+            not counts
+            and not result.unknown
+            and not result.failed
+            and not result.too_old
+            and not frames
+        )
         still = []
         for ticker in pending:
             if counts.get(ticker):
@@ -106,6 +114,10 @@ def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> Fetch
             elif ticker in result.unknown:
                 reason = "unknown to the source (delisted or never listed)"
                 report.outcomes[ticker] = Outcome("unknown", reason, 0, attempt + 1)
+            elif ticker in result.too_old:
+                # Settled: the source will never have these bars; a coarser size may.
+                reason = f"older than the source keeps {request.bar_size} bars"
+                report.outcomes[ticker] = Outcome("empty", reason, 0, attempt + 1)
             elif ticker in result.failed:
                 why[ticker] = f"request failed: {result.failed[ticker]}"
                 still.append(ticker)

@@ -11,7 +11,16 @@ open and close). For a moment t (a post, or a bucket end):
   hours), and +1 / +5 trading days (the same time of day that many sessions later), each priced at
   the last print at or before the target, within the target's session.
 A return whose target lies beyond what the cache has settled is unknown (None) and filled in by a
-later run. 30-minute horizons need 30-minute bars; with daily bars only they stay None.
+later run. A horizon needs bars at least as fine as itself: +30 min needs 30-minute bars, +1 h
+30-minute or hourly bars; with daily bars only both stay None.
+
+The prints used for a moment are the finest that cover its session (30-minute, then hourly, then
+daily), and a print counts only from the time it was printed: a daily bar's close at 16:00 New
+York never prices a post made at 10:00 that day (it gets the day's open as its as-of price, if
+made after the open, and the close as its entry). At daily resolution the entry is therefore the
+close of the post's own session for a post made while the market is open, the next open for one
+made while it is closed, and +1d / +5d compare that print with the same print (close or open)
+one and five sessions later.
 """
 
 from __future__ import annotations
@@ -35,7 +44,8 @@ HORIZONS: dict[str, tuple[str, int]] = {
     "1d": ("sessions", 1),
     "5d": ("sessions", 5),
 }
-INTRADAY_HORIZONS = frozenset({"30m", "1h"})
+# Minutes a bar of each size spans: a trading-time horizon shorter than the bar is never known.
+BAR_MINUTES = {"30m": 30, "1h": 60, "1d": 390}
 GIVE_UP_AFTER = timedelta(days=14)  # a mention older than this is final, whatever is missing
 
 
@@ -96,18 +106,30 @@ class Joined:
     complete: bool
 
 
+def choose_prints(moment: datetime, levels: list[Prints]) -> Prints:
+    """The finest prints that cover the session of `moment`, else the finest that have any."""
+    for prints in levels:
+        if prints.has_session_of(moment):
+            return prints
+    for prints in levels:
+        if prints.times.size:
+            return prints
+    return levels[-1]
+
+
 def join_moment(
     moment: datetime,
     intraday: Prints,
     daily: Prints,
     also_at: datetime | None = None,
     now: datetime | None = None,
+    hourly: Prints | None = None,
 ) -> Joined:
-    """Prices for one moment, from 30-minute prints when they cover its session, else daily."""
+    """Prices for one moment, from the finest prints that cover its session (30-minute, then
+    hourly, then daily)."""
     moment = _utc(moment)
-    prints = intraday if intraday.has_session_of(moment) else daily
-    if not prints.times.size:
-        prints = intraday if intraday.times.size else daily
+    levels = [intraday] + ([hourly] if hourly is not None else []) + [daily]
+    prints = choose_prints(moment, levels)
     asof = prints.last_at_or_before(moment)
     at = prints.last_at_or_before(_utc(also_at)) if also_at is not None else None
     entry = prints.first_at_or_after(moment)
@@ -119,7 +141,7 @@ def join_moment(
         pending = True
     else:
         for name, (kind, amount) in HORIZONS.items():
-            if name in INTRADAY_HORIZONS and prints.bar_size != "30m":
+            if kind == "trading_time" and BAR_MINUTES.get(prints.bar_size, 0) > amount:
                 continue  # never known at this resolution
             if kind == "trading_time":
                 target = add_trading_time(entry[0], timedelta(minutes=amount))

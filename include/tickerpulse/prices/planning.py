@@ -7,6 +7,14 @@ that need the same span go in one batch, so a steady stream of 30-minute runs ma
 batch of tickers per interval, and a re-run makes none.
 
 Ranges are clipped to trading time with the exchange calendar: a weekend or holiday needs nothing.
+They are also clipped to bars that have closed by the range's end: an hourly bar that opened at
+14:30 UTC is not asked for by a run whose interval ends at 15:00 (its close is not known yet, and
+a later run whose range starts at 15:00 would never ask for that bar again), nor today's daily bar
+before the session's close.
+
+Bar sizes: Yahoo serves 30-minute bars for about the last 60 days, hourly bars for about 730
+days, daily bars for any age. `bar_sizes_for` says which sizes exist for a range, finest first;
+the prices task asks the finest and falls back to the next for tickers that got no bars.
 """
 
 from __future__ import annotations
@@ -16,12 +24,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tickerpulse.market_calendar import sessions_between
+from tickerpulse.market_calendar import Session, sessions_between
 
 INTRADAY = "30m"
+HOURLY = "1h"
 DAILY = "1d"
-# Yahoo serves 30-minute bars for about the last 60 days; stay inside that with a margin.
+BAR_SIZES = (INTRADAY, HOURLY, DAILY)  # finest first
+# Yahoo serves 30-minute bars for about the last 60 days and hourly bars for about 730; stay
+# inside both with a margin.
 INTRADAY_REACH = timedelta(days=58)
+HOURLY_REACH = timedelta(days=728)
+HOUR = timedelta(hours=1)
 SETTLED = frozenset({"ok", "empty", "unknown", "gave_up"})
 MAX_UNKNOWN_RANGES = 3  # a symbol unknown for this many ranges is not asked again
 MAX_ATTEMPTS = 3  # a range that failed or came back silently empty this often is given up
@@ -53,23 +66,47 @@ class Plan:
     skipped: dict[str, str]  # ticker -> why it is not asked (unknown too often)
 
 
+def bar_sizes_for(start: datetime, now: datetime) -> tuple[str, ...]:
+    """The bar sizes Yahoo serves for a range starting at `start`, finest first."""
+    age = now - start
+    if age <= INTRADAY_REACH:
+        return BAR_SIZES
+    if age <= HOURLY_REACH:
+        return (HOURLY, DAILY)
+    return (DAILY,)
+
+
 def bar_size_for(start: datetime, now: datetime) -> str:
-    """30-minute bars where Yahoo still has them, daily bars before that."""
-    return INTRADAY if now - start <= INTRADAY_REACH else DAILY
+    """The finest bar size Yahoo still serves for a range starting at `start`."""
+    return bar_sizes_for(start, now)[0]
+
+
+def _hour_floor(moment: datetime, session: Session) -> datetime:
+    """The start of the hourly bar containing `moment` (Yahoo's hours run from the open)."""
+    return session.open + HOUR * int((moment - session.open) / HOUR)
 
 
 def trading_span(start: datetime, end: datetime, bar_size: str) -> tuple[datetime, datetime] | None:
-    """`[start, end)` clipped to the trading time inside it; None when the market never opens.
+    """`[start, end)` clipped to the trading time inside it and to bars closed by `end`; None
+    when no bar of that size both overlaps it and has closed.
 
-    Daily bars are whole sessions, so a daily span runs from the first session's open to the last
-    one's close.
+    Daily bars are whole sessions, so a daily span runs from the first session's open to the
+    close of the last session that closed by `end`. Hourly bars start at the open and on every
+    hour after it, so an hourly span starts at the bar containing `start` and ends at the last
+    bar boundary (or the close) at or before `end`.
     """
     sessions = sessions_between(start, end)
+    if bar_size == DAILY:
+        closed = [s for s in sessions if s.close <= end]
+        return (closed[0].open, closed[-1].close) if closed else None
     if not sessions:
         return None
-    if bar_size == DAILY:
-        return sessions[0].open, sessions[-1].close
-    return max(start, sessions[0].open), min(end, sessions[-1].close)
+    lo, hi = max(start, sessions[0].open), min(end, sessions[-1].close)
+    if bar_size == HOURLY:
+        lo = _hour_floor(lo, sessions[0])
+        if hi < sessions[-1].close:
+            hi = _hour_floor(hi, sessions[-1])
+    return (lo, hi) if hi > lo else None
 
 
 def missing_span(

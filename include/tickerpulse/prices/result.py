@@ -24,6 +24,10 @@ class FetchResult:
     unknown: set[str] = field(default_factory=set)  # unknown or delisted symbols
     failed: dict[str, str] = field(default_factory=dict)  # ticker -> why nothing is known
     splits: list[tuple[str, date, float]] = field(default_factory=list)  # (ticker, day, ratio)
+    # What the source says about each symbol's first trading day (Yahoo's firstTradeDate).
+    first_trade: dict[str, date] = field(default_factory=dict)
+    # Tickers the source keeps no bars of this size for so far back: ask a coarser size.
+    too_old: set[str] = field(default_factory=set)
 
 
 def empty_fetch_frame() -> pd.DataFrame:

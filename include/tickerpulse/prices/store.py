@@ -21,10 +21,12 @@ from tickerpulse.prices.joins import Prints, join_moment
 from tickerpulse.prices.planning import (
     DAILY,
     DEFAULT_BATCH_SIZE,
+    HOURLY,
     INTRADAY,
     CoverageRow,
     plan_fetches,
 )
+from tickerpulse.symbols_history import record_first_trades
 from tickerpulse.warehouse.queries import query
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ class RefreshSummary:
     outcomes: dict[str, list[str]] = field(default_factory=dict)  # status -> tickers
     skipped: dict[str, str] = field(default_factory=dict)
     splits: int = 0
+    first_trades: int = 0  # symbols whose first trading day the source reported
+    with_bars: list[str] = field(default_factory=list)  # tickers with bars of this size in range
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,8 @@ class RefreshSummary:
             "outcomes": {k: sorted(v) for k, v in sorted(self.outcomes.items())},
             "skipped": dict(sorted(self.skipped.items())),
             "splits": self.splits,
+            "first_trades": self.first_trades,
+            "with_bars": len(self.with_bars),
         }
 
 
@@ -100,6 +106,7 @@ def refresh_bars(
         report = run_request(source, request, retry)
         summary.calls += report.calls
         summary.splits += record_splits(cur, report.splits, source.name)
+        summary.first_trades += record_first_trades(cur, report.first_trade, source.name)
         summary.bars += write_bars(cur, report.frame, bar_size, source.name, adjusted_asof)
         for ticker, outcome in sorted(report.outcomes.items()):
             summary.outcomes.setdefault(outcome.status, []).append(ticker)
@@ -117,7 +124,34 @@ def refresh_bars(
                     "source": source.name,
                 },
             )
+    cur.execute(
+        query("prices_tickers_with_bars"),
+        {"tickers": wanted, "bar_size": bar_size, "range_start": start, "range_end": end},
+    )
+    summary.with_bars = sorted(row[0] for row in cur.fetchall())
     return summary
+
+
+def refresh_bars_at_sizes(
+    cur: Any,
+    source: Any,
+    tickers: Sequence[str],
+    start: datetime,
+    end: datetime,
+    bar_sizes: Sequence[str],
+    retry: RetryPolicy | None = None,
+) -> list[RefreshSummary]:
+    """`refresh_bars` at the finest size first; a ticker with no bars of one size in the range
+    (the source keeps none that old, or has none of that size) is asked at the next size."""
+    summaries: list[RefreshSummary] = []
+    remaining = sorted({t.strip().upper() for t in tickers if t and t.strip()})
+    for bar_size in bar_sizes:
+        if not remaining:
+            break
+        summary = refresh_bars(cur, source, remaining, start, end, bar_size, retry)
+        summaries.append(summary)
+        remaining = [t for t in remaining if t not in set(summary.with_bars)]
+    return summaries
 
 
 def record_splits(cur: Any, splits: Sequence[tuple[str, date, float]], source: str) -> int:
@@ -176,8 +210,8 @@ def write_bars(
 
 def load_prints(
     cur: Any, tickers: Sequence[str], start: datetime, end: datetime
-) -> dict[str, tuple[Prints, Prints]]:
-    """Per ticker, (30-minute prints, daily prints) with bars starting in `[start, end)`."""
+) -> dict[str, tuple[Prints, Prints, Prints]]:
+    """Per ticker, (30-minute, daily, hourly) prints with bars starting in `[start, end)`."""
     wanted = sorted(set(tickers))
     cur.execute(
         query("prices_bars_for"), {"tickers": wanted, "range_start": start, "range_end": end}
@@ -191,10 +225,10 @@ def load_prints(
     for ticker in wanted:
         one = bars[bars["ticker"] == ticker] if not bars.empty else bars
         parts = []
-        for size in (INTRADAY, DAILY):
+        for size in (INTRADAY, DAILY, HOURLY):
             chosen = one[one["bar_size"] == size] if not one.empty else one
             parts.append(Prints.from_bars(chosen, size, until.get((ticker, size))))
-        out[ticker] = (parts[0], parts[1])
+        out[ticker] = (parts[0], parts[1], parts[2])
     return out
 
 
@@ -218,9 +252,9 @@ def refresh_mentions(
     )
     rows, complete = [], 0
     for post_id, ticker, created, interval_start in mentions:
-        intraday, daily = prints[ticker]
+        intraday, daily, hourly = prints[ticker]
         interval_end = interval_start + pd.Timedelta(minutes=interval_minutes)
-        joined = join_moment(created, intraday, daily, also_at=interval_end, now=now)
+        joined = join_moment(created, intraday, daily, also_at=interval_end, now=now, hourly=hourly)
         complete += joined.complete
         rows.append(
             {

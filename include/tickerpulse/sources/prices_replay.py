@@ -1,16 +1,23 @@
-"""Replay recorded price bars from one CSV per ticker: 30-minute bars and daily bars.
+"""Replay recorded price bars from one CSV per ticker: 30-minute, hourly and daily bars.
 
-Layout: `<root>/prices/<TICKER>.csv` with header `bar_start,open,high,low,close,volume` and
-`bar_start` in ISO 8601 with an offset. A ticker with no file is simply absent from the result,
-exactly as a delisted symbol is absent from a live price feed, so the prices stage learns to cope
-with gaps in the demo too. Files are parsed once per instance: a backfill asks for the same
-tickers interval after interval.
+Layout: `<root>/prices/<TICKER>.csv` (30-minute bars) and `<root>/prices_hourly/<TICKER>.csv`
+(hourly bars, starting on the half hour as Yahoo's do) with header
+`bar_start,open,high,low,close,volume` and `bar_start` in ISO 8601 with an offset. A ticker with
+no file is simply absent from the result, exactly as a delisted symbol is absent from a live
+price feed, so the prices stage learns to cope with gaps in the demo too. Files are parsed once
+per instance: a backfill asks for the same tickers interval after interval.
 
 Daily bars live in `<root>/prices_daily/<TICKER>.csv` in Yahoo's "Download historical data"
 layout (`Date,Open,High,Low,Close,Adj Close,Volume`, trading days only), the format the real
 2021 price files come in; each bar is placed at its session's open and ends at its close.
 Prices are taken as the file gives them (split-adjusted as of its download): the caller that
-mixes files downloaded on either side of a split rescales them first (see prices/shared_data.py).
+mixes files downloaded on either side of a split rescales them first (see
+analysis/real_data.py).
+
+The replay has the same fallbacks as Yahoo, by what it holds rather than by age: `bar_sizes()`
+lists the sizes it has folders for, finest first, and the prices task asks the finest and falls
+back to the next for tickers without bars, so a replay folder of 2021 daily files prices a 2021
+backfill offline exactly as Yahoo's daily bars would.
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from tickerpulse.prices.planning import DAILY, HOURLY, INTRADAY
 from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
 from tickerpulse.sources.base import PRICE_COLUMNS
 
 # Real symbols are short; anything else (e.g. "../x") is never a file name we would read.
 _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,9}$")
 _FLOAT_COLUMNS = ["open", "high", "low", "close"]
+FOLDERS = {INTRADAY: "prices", HOURLY: "prices_hourly", DAILY: "prices_daily"}
+_MINUTES = {INTRADAY: 30, HOURLY: 60}
 
 
 def _utc(value: datetime) -> pd.Timestamp:
@@ -54,8 +64,13 @@ class ReplayPriceSource:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._cache: dict[str, pd.DataFrame | None] = {}
+        self._cache: dict[tuple[str, str], pd.DataFrame | None] = {}
         self._daily: dict[str, pd.DataFrame | None] = {}
+
+    def bar_sizes(self) -> tuple[str, ...]:
+        """The bar sizes this replay holds, finest first."""
+        sizes = tuple(size for size, folder in FOLDERS.items() if (self.root / folder).is_dir())
+        return sizes or (INTRADAY,)
 
     def bars(self, tickers: Sequence[str], start: datetime, end: datetime) -> pd.DataFrame:
         lo, hi = _utc(start), _utc(end)
@@ -77,10 +92,12 @@ class ReplayPriceSource:
     ) -> FetchResult:
         """Bars of one bar size; a ticker with no file is reported unknown, as Yahoo's 404 is."""
         lo, hi = _utc(start), _utc(end)
+        if interval not in FOLDERS:
+            raise ValueError(f"interval must be one of {tuple(FOLDERS)}, got {interval!r}")
         wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t and t.strip()))
         frames, unknown = [], set()
         for ticker in wanted:
-            frame = self._load(ticker) if interval == "30m" else self._load_daily(ticker)
+            frame = self._load_daily(ticker) if interval == DAILY else self._load(ticker, interval)
             if frame is None:
                 unknown.add(ticker)
                 continue
@@ -91,7 +108,7 @@ class ReplayPriceSource:
             return FetchResult(empty_fetch_frame(), unknown=unknown)
         result = pd.concat(frames, ignore_index=True)
         if "bar_end" not in result:
-            result["bar_end"] = _intraday_ends(result["bar_start"])
+            result["bar_end"] = _intraday_ends(result["bar_start"], _MINUTES[interval])
             result["adj_close"] = float("nan")
         result = result[FETCH_COLUMNS].sort_values(["ticker", "bar_start"], kind="stable")
         return FetchResult(result.reset_index(drop=True), unknown=unknown)
@@ -106,10 +123,10 @@ class ReplayPriceSource:
         self._daily[ticker] = frame
         return frame
 
-    def _load(self, ticker: str) -> pd.DataFrame | None:
-        if ticker in self._cache:
-            return self._cache[ticker]
-        path = self.root / "prices" / f"{ticker}.csv"
+    def _load(self, ticker: str, interval: str = INTRADAY) -> pd.DataFrame | None:
+        if (ticker, interval) in self._cache:
+            return self._cache[(ticker, interval)]
+        path = self.root / FOLDERS[interval] / f"{ticker}.csv"
         frame = None
         if _TICKER.match(ticker) and path.is_file():
             raw = pd.read_csv(path, dtype={"bar_start": "str"})
@@ -123,7 +140,7 @@ class ReplayPriceSource:
                     "volume": raw["volume"].astype("int64"),
                 }
             )[PRICE_COLUMNS]
-        self._cache[ticker] = frame
+        self._cache[(ticker, interval)] = frame
         return frame
 
 
@@ -155,13 +172,13 @@ def read_yahoo_daily_csv(path: Path, ticker: str) -> pd.DataFrame:
     )[FETCH_COLUMNS]
 
 
-def _intraday_ends(starts: pd.Series) -> pd.Series:
-    """A 30-minute bar ends 30 minutes later, or at an early close if that comes first."""
+def _intraday_ends(starts: pd.Series, minutes: int = 30) -> pd.Series:
+    """A bar ends `minutes` later, or at the session's close if that comes first."""
     from tickerpulse.market_calendar import session_containing
 
     ends = []
     for stamp in starts:
-        end = stamp + pd.Timedelta(minutes=30)
+        end = stamp + pd.Timedelta(minutes=minutes)
         session = session_containing(stamp.to_pydatetime())
         if session is not None:
             end = min(end, pd.Timestamp(session.close))

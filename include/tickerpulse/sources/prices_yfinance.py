@@ -1,5 +1,5 @@
-"""Live bars from Yahoo Finance through yfinance: 30-minute bars, and daily bars for the past
-beyond Yahoo's ~60-day intraday limit.
+"""Live bars from Yahoo Finance through yfinance: 30-minute bars where Yahoo has them (~60 days),
+hourly bars (~730 days) and daily bars for any age.
 
 yfinance swallows network failures: with Yahoo unreachable, `yf.download()` logs and returns an
 empty (or partial) DataFrame, which would look exactly like "no trading in this interval". So the
@@ -10,7 +10,11 @@ absent, as the PriceSource contract says.
 
 `fetch()` is the richer call the prices package uses: it never raises for a single ticker, and
 says per ticker what happened (bars, unknown to Yahoo, failed with a reason), plus the splits
-Yahoo reported, so the cache can record each outcome instead of guessing.
+Yahoo reported, so the cache can record each outcome instead of guessing. It also passes on what
+the chart metadata says about each symbol's first trading day (`firstTradeDate`), which is how
+ticker extraction learns that HOOD did not trade before 2021-07-29, and which tickers Yahoo
+refused because the range is older than it keeps at that bar size (HTTP 422, "The requested range
+must be within the last 60 days"): those are `too_old`, for the caller to ask a coarser size.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import requests
@@ -32,7 +37,10 @@ log = logging.getLogger(__name__)
 
 CHART_PATH = "/v8/finance/chart/"
 FAILED_STATUSES = frozenset({401, 403, 429})
-INTERVALS = ("30m", "1d")
+INTERVALS = ("30m", "1h", "1d")
+BAR_MINUTES = {"30m": 30, "1h": 60}
+NEW_YORK = ZoneInfo("America/New_York")
+TOO_OLD_STATUS = 422
 
 
 class PriceFetchError(RuntimeError):
@@ -78,7 +86,7 @@ class YFinancePriceSource:
     def fetch(
         self, tickers: Sequence[str], start: datetime, end: datetime, interval: str = "30m"
     ) -> FetchResult:
-        """One `yf.download()` for all `tickers` over `[start, end)` at `interval` (30m or 1d).
+        """One `yf.download()` for all `tickers` over `[start, end)` at `interval` (30m, 1h, 1d).
 
         Daily bars are placed at their session's open and end at its close (13:00 New York on an
         early close), from the exchange calendar, so every bar has the time its prices printed.
@@ -94,8 +102,8 @@ class YFinancePriceSource:
         with _ChartWatch(session) as watch:
             raw = yf.download(
                 wanted,
-                start=start if interval == "30m" else start.date(),
-                end=end if interval == "30m" else _day_after(end),
+                start=start if interval != "1d" else start.date(),
+                end=end if interval != "1d" else _day_after(end),
                 interval=interval,
                 group_by="ticker",
                 auto_adjust=False,
@@ -112,11 +120,14 @@ class YFinancePriceSource:
         if watch.down and not got:  # nothing reached Yahoo: every ticker is unknown-state
             failed = {t: failed.get(t, watch.down) for t in wanted}
         unknown = {t for t in watch.not_found if t in wanted and t not in got} - set(failed)
+        too_old = {t for t in watch.too_old if t in wanted and t not in got} - set(failed)
         return FetchResult(
             frame=frame.sort_values(["ticker", "bar_start"]).reset_index(drop=True),
-            unknown=unknown,
+            unknown=unknown - too_old,
             failed=failed,
             splits=_splits(raw, start, end),
+            first_trade={t: d for t, d in watch.first_trade.items() if t in wanted},
+            too_old=too_old,
         )
 
 
@@ -132,6 +143,8 @@ class _ChartWatch:
         self.failures: list[str] = []
         self.failed: dict[str, str] = {}  # ticker -> reason
         self.not_found: set[str] = set()
+        self.too_old: set[str] = set()  # Yahoo keeps no bars this old at this size (422)
+        self.first_trade: dict[str, date] = {}  # chart metadata's firstTradeDate, New York day
         self.down = ""  # a connection-level failure, if any
         self._shadowed = vars(session).get("request")  # an instance attribute we must put back
 
@@ -157,10 +170,25 @@ class _ChartWatch:
                     self.failed[ticker] = f"HTTP {status}"
                 elif status == 404:
                     self.not_found.add(ticker)
+                elif status == TOO_OLD_STATUS:
+                    self.too_old.add(ticker)
+                elif status == 200:
+                    self._read_meta(ticker, response)
             return response
 
         self._session.request = watched
         return self
+
+    def _read_meta(self, ticker: str, response: Any) -> None:
+        """firstTradeDate from the chart metadata, when the answer carries one."""
+        try:
+            result = response.json()["chart"]["result"][0]
+            stamp = result["meta"].get("firstTradeDate")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            return  # a cut-off or odd answer: yfinance decides what it means
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            day = datetime.fromtimestamp(stamp, UTC).astimezone(NEW_YORK).date()
+            self.first_trade[str(result["meta"].get("symbol") or ticker).upper()] = day
 
     def __exit__(self, *exc: object) -> None:
         if self._shadowed is None:
@@ -182,7 +210,7 @@ def _long_frame(raw: pd.DataFrame | None, interval: str = "30m") -> pd.DataFrame
         else:
             index = pd.DatetimeIndex(one.index)
             index = index.tz_localize(UTC) if index.tz is None else index.tz_convert(UTC)
-            starts, ends = index, _intraday_ends(index)
+            starts, ends = index, _intraday_ends(index, BAR_MINUTES[interval])
         adj = one["Adj Close"] if interval == "1d" and "Adj Close" in one else None
         parts.append(
             pd.DataFrame(
@@ -223,13 +251,14 @@ def _session_times(index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Dateti
     return pd.DatetimeIndex(opens).tz_convert(UTC), pd.DatetimeIndex(closes).tz_convert(UTC)
 
 
-def _intraday_ends(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """A 30-minute bar ends 30 minutes later, or at an early close if that comes first."""
+def _intraday_ends(index: pd.DatetimeIndex, minutes: int = 30) -> pd.DatetimeIndex:
+    """A bar ends `minutes` later, or at the close if that comes first (the last hourly bar of
+    a session, 15:30-16:00 New York, is half an hour; every bar of an early close ends at 13:00)."""
     from tickerpulse.market_calendar import session_containing
 
     ends = []
     for stamp in index:
-        end = stamp + pd.Timedelta(minutes=30)
+        end = stamp + pd.Timedelta(minutes=minutes)
         session = session_containing(stamp.to_pydatetime())
         if session is not None:
             end = min(end, pd.Timestamp(session.close))

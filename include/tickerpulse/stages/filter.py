@@ -25,8 +25,8 @@ from tickerpulse.schema import RAW_POST_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
-from tickerpulse.symbols import SymbolTable, load_symbols
-from tickerpulse.symbols_directory import load_symbols_from_db
+from tickerpulse.symbols import SymbolTable
+from tickerpulse.symbols_history import symbol_table_for
 from tickerpulse.tickers import TickerExtractor
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
@@ -40,8 +40,8 @@ DEDUPE_WINDOW = timedelta(hours=24)
 
 def symbol_table(ctx: StageContext) -> SymbolTable:
     """The exchange directory the maintenance DAG loaded into the warehouse, else (offline demo,
-    fresh warehouse) the packaged list."""
-    return load_symbols_from_db(ctx.settings) or load_symbols()
+    fresh warehouse) the packaged list, with the days each symbol traded."""
+    return symbol_table_for(ctx.settings)
 
 
 def author_hash(author: str | None, salt: str) -> str | None:
@@ -77,7 +77,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     near = NearDuplicateIndex(k=ctx.settings.near_duplicate_k)
     for pid, sim in history_sims:
         near.add(pid, sim)
-    extractor = TickerExtractor(symbol_table(ctx))
+    extractor = TickerExtractor(symbol_table(ctx), ctx.settings.ignored_aliases)
     per_author = Counter(r["author"] for r in rows)
     salt = ctx.settings.author_salt
 
@@ -110,7 +110,8 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
             continue
         seen_hashes.setdefault(c_hash, (r["id"], a_hash))
         near.add(r["id"], sim)
-        mentions = extractor.extract(text)
+        screened = extractor.screen(text, r["subreddit"], r["created_utc"])  # as of the post
+        mentions = screened.kept
         kept.append(
             {
                 "post_id": r["id"],
@@ -132,6 +133,8 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
                 "tickers": [m.ticker for m in mentions],
                 "mention_kinds": [m.how for m in mentions],
                 "mention_weights": [float(m.weight) for m in mentions],
+                "dropped_tickers": [d.ticker for d in screened.dropped],
+                "dropped_ticker_reasons": [d.reason for d in screened.dropped],
             }
         )
     kept_url = ctx.lake.write_table(
@@ -162,4 +165,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         "bots": bots,
         "dropped_by_reason": dict(sorted(reasons.items())),
         "tickers": sorted({t for k in kept for t in k["tickers"]}),
+        "mentions_dropped_by_reason": dict(
+            sorted(Counter(r for k in kept for r in k["dropped_ticker_reasons"]).items())
+        ),
     }

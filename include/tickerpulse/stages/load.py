@@ -99,6 +99,13 @@ def run(
         row["interval_start"], row["record_id"] = start, row["id"]
     for row in dropped:
         row["interval_start"] = start
+    dropped_mentions = [  # tickers found but not counted (tickers.screen), with the reason
+        {"interval_start": start, "post_id": k["post_id"], "ticker": ticker, "reason": why}
+        for k in kept
+        for ticker, why in zip(
+            k["dropped_tickers"] or [], k["dropped_ticker_reasons"] or [], strict=True
+        )
+    ]
 
     tokens_in = sum(int(o["tokens_in"]) for o in score_outs)
     tokens_out = sum(int(o["tokens_out"]) for o in score_outs)
@@ -141,6 +148,9 @@ def run(
         "quarantined_by_reason": json.dumps(
             dict(sorted(Counter(q["reason"] for q in quarantine).items()))
         ),
+        "mentions_dropped_by_reason": json.dumps(
+            dict(sorted(Counter(d["reason"] for d in dropped_mentions).items()))
+        ),
     }
     result = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}
     if not ctx.settings.warehouse_on:
@@ -167,6 +177,12 @@ def run(
             "tickerpulse.dropped",
             ["interval_start", "post_id", "reason", "duplicate_of"],
             dropped,
+        )
+        copy_rows(
+            cur,
+            "tickerpulse.dropped_mentions",
+            ["interval_start", "post_id", "ticker", "reason"],
+            dropped_mentions,
         )
         cur.execute(query("load_upsert_pipeline_run"), counts)
     log.info(

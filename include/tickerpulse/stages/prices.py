@@ -6,7 +6,9 @@ the price joins of earlier mentions as their prices become known.
 2. Bars over `[start - LOOKBACK, end)`: the planner subtracts what `price_coverage` says is
    settled and fetches the rest, one call per batch of tickers that share a missing span; empty
    answers are retried with backoff and recorded with a reason (tickerpulse.prices.fetch).
-   30-minute bars while Yahoo has them (~60 days), daily bars for older intervals.
+   The finest bar size the source has for the range first: from Yahoo 30-minute bars while it
+   keeps them (~60 days), hourly bars to ~730 days, daily bars for any age; from a replay, the
+   sizes it has files for. A ticker with no bars at one size is asked at the next.
 3. `mention_prices` for mentions loaded in earlier intervals: as-of price, entry price (the next
    open for a post made while the market is closed) and the forward returns now known.
 This interval's own posts are loaded after this task; they are joined by the next run (or by the
@@ -21,8 +23,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tickerpulse.prices.planning import INTRADAY, bar_size_for
-from tickerpulse.prices.store import refresh_bars, refresh_mentions
+from tickerpulse.prices.planning import bar_sizes_for
+from tickerpulse.prices.store import refresh_bars_at_sizes, refresh_mentions
 from tickerpulse.sources.factory import price_source
 from tickerpulse.stages.context import StageContext
 from tickerpulse.warehouse.db import connect
@@ -51,29 +53,35 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> dict[str, Any]:
             log.info("prices %s: no tickers, nothing to fetch", ctx.interval.key)
             return {"tickers": 0, "bars": 0, "calls": 0, "missing": []}
         source = price_source(ctx.settings)
-        # Replayed files hold 30-minute bars whatever their age; Yahoo only for ~60 days.
-        bar_size = (
-            INTRADAY
-            if ctx.settings.price_source == "replay"
-            else bar_size_for(start - LOOKBACK, datetime.now(UTC))
+        # A replay holds what it holds, whatever its age; Yahoo's reach depends on the age.
+        sizes_of = getattr(source, "bar_sizes", None)
+        bar_sizes = (
+            sizes_of() if callable(sizes_of) else bar_sizes_for(start - LOOKBACK, datetime.now(UTC))
         )
-        summary = refresh_bars(cur, source, tickers, start - LOOKBACK, end, bar_size)
+        summaries = refresh_bars_at_sizes(cur, source, tickers, start - LOOKBACK, end, bar_sizes)
         joined = refresh_mentions(cur, start - MENTION_WINDOW, start, now=end)
-    out = summary.to_dict()
-    not_ok = sorted(t for status, names in out["outcomes"].items() if status != "ok" for t in names)
+    by_size = {s.bar_size: s.to_dict() for s in summaries}
+    priced = {t for s in summaries for t in s.with_bars}
+    not_ok = sorted(set(tickers) - priced)
     log.info(
-        "prices %s: %d tickers (%d waiting for returns), %d %s bars in %d calls from %s, "
-        "%d cached; not ok: %s; mentions joined %d (%d complete)",
+        "prices %s: %d tickers (%d waiting for returns); bars %s in %d calls from %s; "
+        "no bars at any size: %s; mentions joined %d (%d complete)",
         ctx.interval.key,
         len(tickers),
         len(pending),
-        summary.bars,
-        bar_size,
-        summary.calls,
+        {size: f"{d['bars']} new, {d['with_bars']} tickers" for size, d in by_size.items()},
+        sum(s.calls for s in summaries),
         source.name,
-        summary.covered,
-        out["outcomes"] if not_ok else "none",
+        not_ok or "none",
         joined["mentions"],
         joined["complete"],
     )
-    return {**out, "missing": not_ok, "mentions": joined}
+    return {
+        "tickers": len(tickers),
+        "bar_sizes": list(bar_sizes),
+        "bars": sum(s.bars for s in summaries),
+        "calls": sum(s.calls for s in summaries),
+        "by_size": by_size,
+        "missing": not_ok,
+        "mentions": joined,
+    }
