@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         params = {
             "bucket_start": bucket,
             "bucket_end": end,
-            **AggregationConfig.from_env().sql_params(),
+            **AggregationConfig.from_settings().sql_params(),
             **surge.sql_params(load_settings()),
         }
         base = _time(dsn, BASELINE, params, args.repeat)
