@@ -11,7 +11,6 @@ import process: it kills itself with SIGKILL at the N-th `STAGE` hook call.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import io
 import json
@@ -326,7 +325,7 @@ def test_extract_reads_the_imported_partition_and_never_calls_reddit(tmp_path: P
     run_import([_write(tmp_path / "a.zst", MIXED)], Lake(lake_dir.as_uri()), tmp_path / "w")
     settings = load_settings()
     # praw with no connection configured: any call to Reddit would raise.
-    settings = dataclasses.replace(settings, lake_url=lake_dir.as_uri(), reddit_source="praw")
+    settings = settings.model_copy(update={"lake_url": lake_dir.as_uri(), "reddit_source": "praw"})
     params = RunParams(("robinhood",), 1000, "offline")
     for hour, minute, count in ((0, 0, 2), (2, 0, 0)):  # p1 and c1; an empty filled interval
         start = DAY.replace(hour=hour, minute=minute)
