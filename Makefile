@@ -29,8 +29,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
+# --compile-bytecode: every task, worker and test process imports Airflow, pandas and GX; with
+# no .pyc files (PYTHONDONTWRITEBYTECODE=1 is common in containers and CI) each import compiles
+# them again, measured here at 31 s against 8 s for `import airflow.sdk, pandas, pyarrow`.
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/uv pip sync --python $(BIN)/python --quiet requirements.lock
+	$(BIN)/uv pip sync --python $(BIN)/python --quiet --compile-bytecode requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	touch $@
 
