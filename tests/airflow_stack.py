@@ -313,7 +313,13 @@ def backfill(
     runs = server.request(
         "GET", f"/api/v2/dags/{DAG_ID}/dagRuns?run_type=backfill&order_by=logical_date&limit=50"
     )["dag_runs"]
-    return [r for r in runs if r.get("backfill_id") == backfill_id] or runs
+    # The dag-run resource does not carry the backfill id, so a backfill's runs are those whose
+    # logical date lies in its range (a re-run backfill reuses the same runs).
+    return [
+        r
+        for r in runs
+        if from_date <= datetime.fromisoformat(r["logical_date"].replace("Z", "+00:00")) <= to_date
+    ]
 
 
 def runs_table(dsn: str) -> str:

@@ -259,7 +259,9 @@ def test_symbol_list() -> None:
     rows = _symbols()
     with SYMBOLS.open(encoding="utf-8") as handle:
         header = handle.readline().strip()
-    assert header == "symbol,name,exchange,is_etf,test_issue,ambiguity,aliases"
+    assert header == (
+        "symbol,name,exchange,is_etf,test_issue,ambiguity,aliases,first_trade,last_trade"
+    )
     assert 70 <= len(rows) <= 100
     by_symbol = {r["symbol"]: r for r in rows}
     assert len(by_symbol) == len(rows)
@@ -276,3 +278,8 @@ def test_symbol_list() -> None:
     assert "the mouse" in by_symbol["DIS"]["aliases"].split("|")
     assert "Facebook" in by_symbol["META"]["aliases"].split("|")
     assert by_symbol["SPY"]["is_etf"] == "true" and by_symbol["GME"]["is_etf"] == "false"
+    # Trading dates, where known, bound when a mention may link (BBBY was delisted in 2023).
+    assert by_symbol["BBBY"]["last_trade"] == "2023-05-02"
+    for row in rows:
+        for column in ("first_trade", "last_trade"):
+            assert row[column] == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[column])
