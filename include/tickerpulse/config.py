@@ -315,7 +315,8 @@ class Settings(BaseSettings):
         bad = [s for s in value if not re.fullmatch(SUBREDDIT_PATTERN, s)]
         if bad:
             raise ValueError(f"not subreddit names (letters, digits, _; 2-21): {bad}")
-        return value
+        # Case-insensitive on Reddit; lower case in the lake, as `tickerpulse import` writes them.
+        return tuple(dict.fromkeys(s.lower() for s in value))
 
     @field_validator("llm_prices", mode="before")
     @classmethod
