@@ -103,7 +103,8 @@ def test_a_bad_value_is_an_error_that_names_the_variable(name: str, value: str) 
 def test_run_params_lower_case_the_subreddits_as_the_lake_does() -> None:
     from tickerpulse.stages.context import RunParams
 
-    params = RunParams.from_params({"subreddits": "Robinhood, robinhood,WallStreetBets"}, Settings())
+    asked = {"subreddits": "Robinhood, robinhood,WallStreetBets"}
+    params = RunParams.from_params(asked, Settings())
     assert params.subreddits == ("robinhood", "wallstreetbets")
 
 
