@@ -24,6 +24,7 @@ from typing import Any
 import psycopg2
 import pytest
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.config import load_settings
 from tickerpulse.intervals import Interval
 from tickerpulse.parse import MAX_TEXT_CHARS
@@ -32,7 +33,6 @@ from tickerpulse.scoring.factory import make_scorer
 from tickerpulse.stages import extract, load, plan, score, validate
 from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
-from tickerpulse.stages.filter import author_hash
 
 START = datetime(2024, 3, 5, 0, 0, tzinfo=UTC)
 END = START + timedelta(minutes=30)

@@ -417,7 +417,7 @@ def test_the_key_scan_ignores_placeholders_and_code(text: str) -> None:
 
 
 def test_author_hash_is_salted_stable_and_not_the_name() -> None:
-    from tickerpulse.stages.filter import author_hash
+    from tickerpulse.author_hash import author_hash
 
     first = author_hash("diamond_hands_42", "salt-a")
     assert first == author_hash("diamond_hands_42", "salt-a")

@@ -31,7 +31,7 @@ import yfinance as yf
 
 from tickerpulse.config import load_settings
 from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
-from tickerpulse.sources.base import PRICE_COLUMNS
+from tickerpulse.sources.base import PRICE_COLUMNS, PriceFetchError
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ INTERVALS = ("30m", "1h", "1d")
 BAR_MINUTES = {"30m": 30, "1h": 60}
 NEW_YORK = ZoneInfo("America/New_York")
 TOO_OLD_STATUS = 422
-
-
-class PriceFetchError(RuntimeError):
-    """Yahoo could not be asked: the missing bars are unknown, not absent."""
 
 
 class YFinancePriceSource:

@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.schema import QUARANTINE_SCHEMA, RAW_POST_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
-from tickerpulse.stages.filter import author_hash
 from tickerpulse.validate import BatchValidationError, validate_raw
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
