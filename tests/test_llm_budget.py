@@ -198,9 +198,9 @@ def test_a_tiny_budget_stops_calls_and_scores_the_rest_offline(
 def test_no_budget_means_no_cap(pipeline_env: dict[str, str]) -> None:
     ctx = stage_context("manual__free")
     assert ctx.settings.llm_budget_usd is None
-    from tickerpulse.stages.score import make_guard
+    from tickerpulse.scoring.budget import make_guard
 
-    assert make_guard(ctx, PER_TOKEN) is None
+    assert make_guard(ctx.settings, ctx.run_key, PER_TOKEN) is None
     with psycopg2.connect(pipeline_env["DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('tickerpulse.llm_budgets')")
         assert cur.fetchone() == (None,)  # nothing was opened
