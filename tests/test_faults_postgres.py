@@ -33,6 +33,9 @@ from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
 from tickerpulse.warehouse.checksum import pipeline_checksums
 
+# A loaded warehouse per module and killed connections: 6 to 25 s a test.
+pytestmark = pytest.mark.slow
+
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
 INTERVALS = (START, START + timedelta(minutes=30))
 LOADER_APP = "tickerpulse"  # application_name of the warehouse connections (warehouse.db)

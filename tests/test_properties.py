@@ -69,6 +69,7 @@ records = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -181,6 +182,7 @@ fragments = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(parts=fragments, separators=st.lists(st.sampled_from([" ", "\n", "", "\x00", "\u200f"])))
 def test_extraction_on_any_unicode_returns_only_known_symbols(

@@ -68,6 +68,7 @@ def test_directory_merges_curated_weights_and_aliases(tmp_path: Path) -> None:
     assert ex.tickers("GME and PLTR, ON the moon, LOVE it, $ON calls") == ["GME", "PLTR", "ON"]
 
 
+@pytest.mark.slow  # the whole real directory: about 6 s
 def test_refresh_symbols_upserts_the_real_directory(fresh_db: str) -> None:
     nasdaq = shared_data("us_tickers", "nasdaqlisted.txt")
     other = shared_data("us_tickers", "otherlisted.txt")
