@@ -41,11 +41,11 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 install: $(VENV)/.installed
 
 check-lock: install
-	$(BIN)/python -m tickerpulse.lockcheck
+	$(BIN)/python -m tools.lockcheck
 
 lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
-	$(BIN)/python -m tickerpulse.lockcheck --write
+	$(BIN)/python -m tools.lockcheck --write
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
@@ -63,7 +63,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install
-	$(BIN)/ruff check include dags plugins tests benchmarks
+	$(BIN)/ruff check include dags plugins tests benchmarks tools
 	$(BIN)/mypy
 
 typecheck: install
@@ -91,7 +91,7 @@ bench-llm: install
 	$(BIN)/python benchmarks/bench_llm_scoring.py
 
 sample: install
-	$(BIN)/python -m tickerpulse.sample.generate include/tickerpulse/data/sample
+	$(BIN)/python -m tools.generate_sample include/tickerpulse/data/sample
 
 clean:
 	rm -rf $(WORK)

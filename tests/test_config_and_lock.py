@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tools.lockcheck import problems
 
 from tickerpulse.config import load_settings
 from tickerpulse.connections import get_connection, postgres_dsn
-from tickerpulse.lockcheck import problems
 from tickerpulse.stages.context import RunParams
 
 ROOT = Path(__file__).resolve().parents[1]

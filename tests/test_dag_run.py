@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 import psycopg2
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tickerpulse.config import SAMPLE_DIR
 from tickerpulse.parse import as_epoch
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)

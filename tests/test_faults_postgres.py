@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.conftest import new_database
 from tickerpulse.config import load_settings
@@ -31,7 +32,6 @@ from tickerpulse.intervals import Interval
 from tickerpulse.stages import aggregate, extract, load, plan, prices, score, validate
 from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 # A loaded warehouse per module and killed connections: 6 to 25 s a test.
 pytestmark = pytest.mark.slow

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.test_faults_postgres import (
     INTERVALS,
@@ -44,7 +45,6 @@ from tests.test_faults_postgres import (
     warehouse,
 )
 from tickerpulse.lake import Lake
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["prepared", "warehouse"]  # fixtures shared with test_faults_postgres

@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.conftest import new_database
 from tests.test_faults_postgres import (
@@ -34,7 +35,6 @@ from tests.test_faults_postgres import (
     blocked_loader,
     wait_gone,
 )
-from tickerpulse.warehouse.checksum import pipeline_checksums
 from tickerpulse.warehouse.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 from psycopg2 import sql as pgsql
-
-from tickerpulse.grafana_macros import (
+from tools.grafana_macros import (
     MacroError,
     PanelQuery,
     QueryContext,
@@ -29,6 +28,7 @@ from tickerpulse.grafana_macros import (
     expand,
     grafana_queries,
 )
+
 from tickerpulse.warehouse.migrate import migrate
 
 from .conftest import new_database

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from tools.real_data import CHECK_TICKERS, build_daily_price_files, run_check
 
 from tests.conftest import shared_data
-from tickerpulse.analysis.real_data import CHECK_TICKERS, build_daily_price_files, run_check
 
 pytestmark = pytest.mark.slow
 

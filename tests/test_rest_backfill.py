@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.airflow_stack import (
     DAG_ID,
@@ -47,7 +48,6 @@ from tests.airflow_stack import (
     wait_until_up,
 )
 from tests.conftest import new_database
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 pytestmark = pytest.mark.slow
 

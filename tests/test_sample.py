@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools import generate_sample as generate
 
 import tickerpulse
-from tickerpulse.sample import generate
 
 DATA_DIR = Path(tickerpulse.__file__).resolve().parent / "data"
 SAMPLE = DATA_DIR / "sample"

@@ -12,7 +12,7 @@ layout (`Date,Open,High,Low,Close,Adj Close,Volume`, trading days only), the for
 2021 price files come in; each bar is placed at its session's open and ends at its close.
 Prices are taken as the file gives them (split-adjusted as of its download): the caller that
 mixes files downloaded on either side of a split rescales them first (see
-analysis/real_data.py).
+tools/real_data.py).
 
 The replay has the same fallbacks as Yahoo, by what it holds rather than by age: `bar_sizes()`
 lists the sizes it has folders for, finest first, and the prices task asks the finest and falls
