@@ -103,7 +103,8 @@ def prepare(admin_dsn: str, root: Path) -> Prepared:
             }
             load_and_aggregate(start, upstream[start])
         reference = pipeline_checksums(dsn)
-    assert reference["posts"][0] > 0 and reference["post_sentiment"][0] > 0
+    assert reference["posts"][0] > 0
+    assert reference["post_sentiment"][0] > 0
     return Prepared(lake, home, upstream, reference)
 
 
@@ -252,7 +253,8 @@ def test_killed_reload_keeps_the_previous_load_and_the_retry_leaves_no_duplicate
         load_and_aggregate(start, prepared.upstream[start])
     assert pipeline_checksums(warehouse) == prepared.reference
     loaded = _interval_rows(warehouse, INTERVALS[1])
-    assert loaded[0] > 0 and loaded[1] == 1
+    assert loaded[0] > 0
+    assert loaded[1] == 1
 
     _killed_load(warehouse, INTERVALS[1], prepared.upstream[INTERVALS[1]])
     assert pipeline_checksums(warehouse) == prepared.reference  # the old load is intact

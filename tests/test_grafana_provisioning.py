@@ -338,7 +338,8 @@ def test_mentions_panel_draws_bars() -> None:
 def test_top_posts_table_links_to_reddit_with_the_reasoning() -> None:
     [panel] = _panel(all_dashboards()["ticker"], "post_sentiment", "table")
     sql = panel["targets"][0]["rawSql"]
-    assert "reasoning" in sql and "permalink" in sql
+    assert "reasoning" in sql
+    assert "permalink" in sql
     links = {
         o["matcher"]["options"]: prop["value"]
         for o in panel["fieldConfig"]["overrides"]

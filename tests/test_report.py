@@ -71,7 +71,8 @@ def test_cli_prints_the_paths(
     assert code == 0
     out = capsys.readouterr().out
     printed = [line for line in out.splitlines() if line.endswith(".png")]
-    assert len(printed) == 2 and all(Path(p).is_file() for p in printed)
+    assert len(printed) == 2
+    assert all(Path(p).is_file() for p in printed)
     # Then the signal scorecard, with its verdicts in words, also kept beside the charts.
     assert "signal scorecard" in out
     assert "not significant" in out

@@ -149,7 +149,8 @@ def test_rest_trigger_and_backfills_match_one_by_one_runs(
     assert successful_dag_runs(rest_warehouse) == 7  # the listener ran in the stack
 
     second = backfill(server, BACKFILL_FROM, BACKFILL_TO, "completed")
-    assert len(second) == 6 and all(r["state"] == "success" for r in second), second
+    assert len(second) == 6, second
+    assert all(r["state"] == "success" for r in second), second
     again = pipeline_checksums(rest_warehouse)
     # price_coverage logs which price ranges were fetched; a re-run may log more fetches (cache
     # bookkeeping, not pipeline output). Every other table must be byte-identical.
