@@ -149,7 +149,6 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         dict(sorted(reasons.items())),
     )
     return {
-        **ctx.to_dict(),
         "kept": kept_url,
         "kept_count": len(kept),
         "with_tickers": with_tickers,

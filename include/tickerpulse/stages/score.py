@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Any
 
 import pyarrow as pa
 
@@ -25,6 +24,7 @@ from tickerpulse.scoring.llm_shard import LlmTally, score_llm
 from tickerpulse.scoring.rows import Row, score_rows
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.contracts import ScoreOut, ShardRef
 from tickerpulse.stages.plan import SHARD_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class ScoreIncomplete(RuntimeError):
     """Some posts came back unscored and the task has tries left: fail so Airflow retries."""
 
 
-def run(ctx: StageContext, shard_ref: dict[str, Any]) -> dict[str, Any]:
+def run(ctx: StageContext, shard_ref: ShardRef) -> ScoreOut:
     shard = ctx.lake.read_table(shard_ref["shard"], SHARD_SCHEMA).to_pylist()
     shard_no = int(shard_ref["shard_no"])
     batches: dict[tuple[str, int], list[PostToScore]] = defaultdict(list)
