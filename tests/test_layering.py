@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from tools.import_graph import (
+    KNOWN_SOURCE_IMPORTS,
+    concrete_source_imports,
     find_cycles,
     import_graph,
     outside_runtime_imports,
@@ -32,6 +34,11 @@ def test_the_runtime_package_has_no_import_cycle() -> None:
 
 def test_lower_layers_do_not_import_the_task_layer() -> None:
     assert upward_imports(import_graph(PACKAGE_DIR), "tickerpulse") == []
+
+
+def test_concrete_sources_are_reached_through_the_factory() -> None:
+    graph = import_graph(PACKAGE_DIR)
+    assert concrete_source_imports(graph, "tickerpulse", KNOWN_SOURCE_IMPORTS) == []
 
 
 def test_the_runtime_imports_no_tests_tools_or_dag_files() -> None:
@@ -85,3 +92,11 @@ def test_a_planted_upward_import_fails_the_check(tmp_path: Path) -> None:
         ("tickerpulse.warehouse.copy", "tickerpulse.stages.paths")
     ]
     assert outside_runtime_imports(package) == [("tickerpulse.sources.base", "tests")]
+
+
+def test_a_planted_concrete_source_import_fails_the_check(tmp_path: Path) -> None:
+    package = _copy_package(tmp_path)
+    _append(package / "prices" / "fetch.py", "from tickerpulse.sources import prices_yfinance")
+    assert concrete_source_imports(import_graph(package), "tickerpulse", KNOWN_SOURCE_IMPORTS) == [
+        ("tickerpulse.prices.fetch", "tickerpulse.sources.prices_yfinance")
+    ]

@@ -26,6 +26,14 @@ TASK_LAYER = (
     "cli",
     "preload",
 )
+# The modules of sources/ that callers may import; the concrete sources are reached through the
+# factory, so a caller never depends on praw, yfinance or a replay's file layout.
+SOURCE_CONTRACT = ("sources", "sources.base", "sources.factory")
+# Imports of a concrete source outside the factory that are known and being removed (issue 16:
+# the Reddit replay reuses the live source's parsing; its rewrite drops this).
+KNOWN_SOURCE_IMPORTS = frozenset(
+    {("tickerpulse.sources.reddit_replay", "tickerpulse.sources.reddit_praw")}
+)
 # Top-level packages outside the runtime: what ships must not need them.
 OUTSIDE_RUNTIME = ("tests", "tools", "benchmarks", "dags", "plugins")
 
@@ -151,6 +159,21 @@ def upward_imports(
         if _in(module, package, lower)
         for target in targets
         if _in(target, package, upper)
+    )
+
+
+def concrete_source_imports(
+    graph: Mapping[str, set[str]], package: str, known: frozenset[tuple[str, str]] = frozenset()
+) -> list[tuple[str, str]]:
+    """(importer, source) where a module other than the factory imports a concrete source."""
+    return sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if module != f"{package}.sources.factory"
+        for target in targets
+        if _in(target, package, ("sources",))
+        and not any(target == f"{package}.{allowed}" for allowed in SOURCE_CONTRACT)
+        and (module, target) not in known
     )
 
 
