@@ -289,7 +289,8 @@ def test_retention_keeps_imported_days_whatever_their_age(tmp_path: Path) -> Non
     lake = Lake(lake_dir.as_uri())
     run_import([_write(tmp_path / "a.zst", MIXED)], lake, tmp_path / "work")
     imported = _partitions(lake_dir)
-    assert imported and all("dt=2021-01-28" in rel for rel in imported)
+    assert imported
+    assert all("dt=2021-01-28" in rel for rel in imported)
     live_old = "raw/reddit/subreddit=robinhood/dt=2021-01-27/interval=2330.parquet"
     lake.write_bytes(live_old, b"collected live, not imported")
 

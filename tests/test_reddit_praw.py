@@ -124,7 +124,8 @@ def test_oauth_then_one_listing_page_and_one_comments_request_per_kept_post(
     assert len(tokens) == 1
     assert tokens[0].headers["authorization"].startswith("Basic ")
     listing = window_server.requests_to(f"/r/{SUB}/new")
-    assert len(listing) == 1 and listing[0].param("raw_json") == "1"
+    assert len(listing) == 1
+    assert listing[0].param("raw_json") == "1"
     comments = window_server.requests_to("/comments/")
     assert sorted(r.path.strip("/") for r in comments) == [
         "comments/edge_start",

@@ -36,6 +36,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests import celery_stack
 from tests.airflow_stack import (
@@ -55,7 +56,6 @@ from tests.airflow_stack import (
     wait_until_up,
 )
 from tests.conftest import new_database
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 # five Airflow processes on 2 cores: minutes, more when the host is busy
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]

@@ -51,4 +51,4 @@ def run(ctx: StageContext) -> dict[str, Any]:
             origins[subreddit],
         )
     log.info("extract %s: in=%d records from %s", ctx.interval.key, extracted, origins)
-    return {**ctx.to_dict(), "raw": raw_urls, "extracted": extracted, "origins": origins}
+    return {"raw": raw_urls, "extracted": extracted, "origins": origins}

@@ -11,7 +11,6 @@ exact duplicate needs either the same author or a text of at least MIN_SPAM_WORD
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -19,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.bots import bot_reason
 from tickerpulse.dedupe import NearDuplicateIndex, content_hash, simhash64
 from tickerpulse.schema import RAW_POST_SCHEMA
@@ -42,13 +42,6 @@ def symbol_table(ctx: StageContext) -> SymbolTable:
     """The exchange directory the maintenance DAG loaded into the warehouse, else (offline demo,
     fresh warehouse) the packaged list, with the days each symbol traded."""
     return symbol_table_for(ctx.settings)
-
-
-def author_hash(author: str | None, salt: str) -> str | None:
-    """Salted SHA-256, so authors can be counted and grouped without storing their names."""
-    if author is None:
-        return None
-    return hashlib.sha256(f"{salt}:{author}".encode()).hexdigest()[:32]
 
 
 def post_text(title: Any, body: Any) -> str:
@@ -156,7 +149,6 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         dict(sorted(reasons.items())),
     )
     return {
-        **ctx.to_dict(),
         "kept": kept_url,
         "kept_count": len(kept),
         "with_tickers": with_tickers,
