@@ -136,3 +136,61 @@ class NearDuplicateIndex:
                     best = (seq, post_id)
                     break
         return None if best is None else best[1]
+
+
+# --- Banded keys for the warehouse index (tickerpulse.dedupe_bands, sql/031) -----------------
+#
+# The in-memory index above uses k+1 bands of 64/(k+1) bits. Against 24 hours of a 10M-a-day
+# history, a 16-bit band (k=3) is shared by chance with about 150 earlier posts, so every lookup
+# would fetch ~600 candidates. The warehouse index splits the 64 bits into k+2 blocks instead and
+# keys every *pair* of blocks: two hashes within distance k differ in at most k blocks, so at least
+# two blocks agree, and so does the key of that pair (pigeonhole). For k=3 that is 10 keys of
+# about 26 bits per post: about 0.2 random candidates per key at 10M posts, still exact.
+
+_KEY_INDEX_SHIFT = 48  # bits above the pair's value that number the pair
+
+
+def key_blocks(k: int) -> list[tuple[int, int]]:
+    """(low bit, width) of the k+2 blocks that cover the 64 bits."""
+    if not 0 <= k < 32:
+        raise ValueError("k must be in [0, 32)")
+    n = k + 2
+    edges = [round(i * 64 / n) for i in range(n + 1)]
+    return [(lo, hi - lo) for lo, hi in zip(edges, edges[1:], strict=False)]
+
+
+def key_pairs(k: int) -> list[tuple[int, int, int, int, int]]:
+    """(pair number, low bit i, width i, low bit j, width j) of every key, as SQL computes them
+    (sql/queries/dedupe_insert_bands.sql); pair number -1 means "the whole hash" (k=0)."""
+    blocks = key_blocks(k)
+    out = []
+    pair = 0
+    for i in range(len(blocks)):
+        for j in range(i + 1, len(blocks)):
+            (lo_i, w_i), (lo_j, w_j) = blocks[i], blocks[j]
+            if w_i + w_j > _KEY_INDEX_SHIFT:
+                out.append((-1, lo_i, w_i, lo_j, w_j))
+                continue
+            out.append((pair, lo_i, w_i, lo_j, w_j))
+            pair += 1
+    return out
+
+
+def band_keys(simhashes: np.ndarray, k: int) -> np.ndarray:
+    """The warehouse keys of signed 64-bit SimHashes: shape (len(simhashes), pairs), int64.
+
+    Key of the pair (i, j): its number << 48 | block i's bits << width(j) | block j's bits. Two
+    hashes within Hamming distance k share at least one key. The sentinel NO_SIMHASH has none;
+    callers leave it out.
+    """
+    h = np.asarray(simhashes, dtype=np.int64).view(np.uint64)
+    columns = []
+    for pair, lo_i, w_i, lo_j, w_j in key_pairs(k):
+        if pair < 0:  # k=0: one pair of 32 + 32 bits, the hash itself
+            columns.append(h.view(np.int64))
+            continue
+        bi = (h >> np.uint64(lo_i)) & np.uint64((1 << w_i) - 1)
+        bj = (h >> np.uint64(lo_j)) & np.uint64((1 << w_j) - 1)
+        key = (np.uint64(pair) << np.uint64(_KEY_INDEX_SHIFT)) | (bi << np.uint64(w_j)) | bj
+        columns.append(key.view(np.int64))
+    return np.stack(columns, axis=1) if columns else np.empty((len(h), 0), dtype=np.int64)
