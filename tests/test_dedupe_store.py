@@ -22,7 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import new_database, shared_data
-from tickerpulse.dedupe import NO_SIMHASH, band_keys, content_hash, hamming, simhash64
+from tickerpulse.dedupe import (
+    NO_SIMHASH,
+    band_keys,
+    content_hash,
+    fingerprint,
+    fingerprints,
+    hamming,
+    simhash64,
+)
 from tickerpulse.dedupe_store import History, full_history, lookup, write_interval
 from tickerpulse.stages.filter import MIN_SPAM_WORDS
 from tickerpulse.warehouse.migrate import migrate
@@ -185,3 +193,12 @@ def test_sql_computes_the_same_keys_as_python(warehouse: str) -> None:
     keys = band_keys(np.array(sims, dtype=np.int64), K)
     for i in range(len(sims)):
         assert got[f"p{i}"] == set(keys[i].tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=120), max_size=30), st.integers(1, 7))
+def test_batched_fingerprints_equal_one_by_one(texts: list[str], chunk: int) -> None:
+    texts = [*texts, "GME to the moon 🚀 buy the dip now", "a b c d", "one two three four five"]
+    hashes, sims = fingerprints(texts, chunk=chunk)
+    assert list(zip(hashes, sims, strict=True)) == [fingerprint(t) for t in texts]
+    assert [(content_hash(t), simhash64(t)) for t in texts] == [fingerprint(t) for t in texts]

@@ -72,7 +72,18 @@ def simhash64(text: str) -> int:
     Word hashes come from blake2b, not Python's salted hash(), so fingerprints stored in the
     warehouse stay comparable across processes and re-runs.
     """
-    tokens = normalise(text).split()
+    return _simhash_of_tokens(normalise(text).split())
+
+
+def fingerprint(text: str) -> tuple[str, int]:
+    """(content_hash(text), simhash64(text)) from one normalisation instead of two: the filter
+    fingerprints every post of the interval, and normalising is most of the cost."""
+    norm = normalise(text)
+    digest = hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest, _simhash_of_tokens(norm.split())
+
+
+def _simhash_of_tokens(tokens: list[str]) -> int:
     if len(tokens) < MIN_NEAR_DUP_TOKENS:
         return NO_SIMHASH
     # big-endian bytes, so bit i of the fingerprint is the same on any machine
@@ -194,3 +205,32 @@ def band_keys(simhashes: np.ndarray, k: int) -> np.ndarray:
         key = (np.uint64(pair) << np.uint64(_KEY_INDEX_SHIFT)) | (bi << np.uint64(w_j)) | bj
         columns.append(key.view(np.int64))
     return np.stack(columns, axis=1) if columns else np.empty((len(h), 0), dtype=np.int64)
+
+
+def fingerprints(texts: list[str], chunk: int = 4096) -> tuple[list[str], list[int]]:
+    """`fingerprint` of many texts at once: the SimHash votes of a chunk of posts are one numpy
+    reduction over all their word hashes instead of a numpy call per post (the filter
+    fingerprints a whole interval: 208,000 posts at 10M a day). Chunks bound the bit matrix
+    (64 bytes per word) to a few MB. Equal to `fingerprint` text by text (a test checks)."""
+    hashes: list[str] = []
+    sims: list[int] = []
+    for at in range(0, len(texts), chunk):
+        norms = [normalise(t) for t in texts[at : at + chunk]]
+        hashes += [hashlib.sha256(n.encode("utf-8", "surrogatepass")).hexdigest() for n in norms]
+        tokens = [n.split() for n in norms]
+        counts = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        long_enough = counts >= MIN_NEAR_DUP_TOKENS
+        chunk_sims = np.zeros(len(tokens), dtype=np.uint64)
+        if long_enough.any():
+            words = [w for t, ok in zip(tokens, long_enough, strict=True) if ok for w in t]
+            word_hashes = np.fromiter(map(_token_hash, words), dtype=">u8", count=len(words))
+            bits = np.unpackbits(word_hashes.view(np.uint8).reshape(-1, 8), axis=1)
+            n = counts[long_enough]
+            starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+            ones = np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
+            votes = ones * 2 - n[:, None]
+            packed = np.packbits(votes > 0, axis=1).view(">u8").ravel().astype(np.uint64)
+            packed[packed == NO_SIMHASH] = 1  # keep the sentinel for short texts only
+            chunk_sims[long_enough] = packed
+        sims += chunk_sims.view(np.int64).tolist()
+    return hashes, sims

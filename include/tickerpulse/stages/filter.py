@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from tickerpulse.bots import bot_reason
-from tickerpulse.dedupe import NO_SIMHASH, NearDuplicateIndex, content_hash, simhash64
+from tickerpulse.dedupe import NO_SIMHASH, NearDuplicateIndex, fingerprints
 from tickerpulse.dedupe_store import History, lookup
 from tickerpulse.schema import RAW_POST_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
@@ -72,30 +72,33 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     extractor = TickerExtractor(symbol_table(ctx), ctx.settings.ignored_aliases)
     per_author = Counter(r["author"] for r in rows)
     salt = ctx.settings.author_salt
-    # Fingerprints first (bots need none), so the history lookup asks for exactly these.
-    prints: list[tuple[str, str | None, str | None, str, int]] = []
-    for r in rows:
-        text = post_text(r["title"], r["body"])
-        reason = bot_reason(
+    # Fingerprints first, in one batch (bots need none), so the history lookup asks for exactly
+    # these hashes and keys.
+    texts = [post_text(r["title"], r["body"]) for r in rows]
+    authors = [author_hash(r["author"], salt) for r in rows]
+    reasons = [
+        bot_reason(
             r["author"],
             r["author_created_utc"],
             r["author_karma"],
             per_author[r["author"]],
             at=r["created_utc"],
         )
-        if reason:
-            prints.append((text, author_hash(r["author"], salt), reason, "", NO_SIMHASH))
-        else:
-            prints.append(
-                (text, author_hash(r["author"], salt), None, content_hash(text), simhash64(text))
-            )
-    live = [p for p in prints if p[2] is None]
-    history = _history(ctx, [p[3] for p in live], [p[4] for p in live])
+        for r in rows
+    ]
+    live = [i for i, reason in enumerate(reasons) if not reason]
+    live_hashes, live_sims = fingerprints([texts[i] for i in live])
+    c_hashes, sims = [""] * len(rows), [NO_SIMHASH] * len(rows)
+    for i, c_hash, sim in zip(live, live_hashes, live_sims, strict=True):
+        c_hashes[i], sims[i] = c_hash, sim
+    history = _history(ctx, live_hashes, live_sims)
     seen_hashes, near = history.hashes, history.near
 
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    for r, (text, a_hash, reason, c_hash, sim) in zip(rows, prints, strict=True):
+    for r, text, a_hash, reason, c_hash, sim in zip(
+        rows, texts, authors, reasons, c_hashes, sims, strict=True
+    ):
         if reason:
             dropped.append({"post_id": r["id"], "reason": reason, "duplicate_of": None})
             continue
