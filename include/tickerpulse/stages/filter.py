@@ -76,7 +76,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     # these hashes and keys.
     texts = [post_text(r["title"], r["body"]) for r in rows]
     authors = [author_hash(r["author"], salt) for r in rows]
-    reasons = [
+    bot_reasons = [
         bot_reason(
             r["author"],
             r["author_created_utc"],
@@ -86,7 +86,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         )
         for r in rows
     ]
-    live = [i for i, reason in enumerate(reasons) if not reason]
+    live = [i for i, reason in enumerate(bot_reasons) if not reason]
     live_hashes, live_sims = fingerprints([texts[i] for i in live])
     c_hashes, sims = [""] * len(rows), [NO_SIMHASH] * len(rows)
     for i, c_hash, sim in zip(live, live_hashes, live_sims, strict=True):
@@ -97,7 +97,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     for r, text, a_hash, reason, c_hash, sim in zip(
-        rows, texts, authors, reasons, c_hashes, sims, strict=True
+        rows, texts, authors, bot_reasons, c_hashes, sims, strict=True
     ):
         if reason:
             dropped.append({"post_id": r["id"], "reason": reason, "duplicate_of": None})
