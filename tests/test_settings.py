@@ -85,7 +85,7 @@ def test_values_parse_one_way() -> None:
     [
         ("TICKERPULSE_POST_LIMIT", "lots"),
         ("TICKERPULSE_POST_LIMIT", "0"),
-        ("TICKERPULSE_POST_LIMIT", "20000"),
+        ("TICKERPULSE_POST_LIMIT", "250001"),
         ("TICKERPULSE_SCORER", "gpt-magic"),
         ("TICKERPULSE_LLM_POLICY", "sometimes"),
         ("TICKERPULSE_SUBREDDITS", "wallstreetbets,bad name"),
