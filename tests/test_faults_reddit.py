@@ -76,6 +76,8 @@ def _use_praw(
     monkeypatch.setenv("TICKERPULSE_HOME", str(lake.parent / "home"))
     monkeypatch.setenv("TICKERPULSE_LAKE_URL", lake.as_uri())
     monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
+    # extract records coverage in Postgres (tests/test_coverage_extract.py); not this file's topic
+    monkeypatch.setenv("TICKERPULSE_SINK_WAREHOUSE", "false")
     monkeypatch.setenv(
         "AIRFLOW_CONN_REDDIT_DEFAULT",
         server.connection(

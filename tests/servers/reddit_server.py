@@ -199,6 +199,9 @@ class RedditServer(LoopbackServer):
         }
         return Reply.json({"message": "Too Many Requests", "error": 429}, 429, headers)
 
+    def http_now(self) -> float | None:
+        return self.clock() if self.clock is not None else None
+
     def now(self) -> float:
         """The timeline's now (epoch seconds); without a clock everything has happened."""
         return self.clock() if self.clock is not None else math.inf

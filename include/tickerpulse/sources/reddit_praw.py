@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,6 +104,7 @@ class RetryingRequestor(prawcore.Requestor):
         self.policy = policy or RetryPolicy()
         self.before_request = before_request  # the shared request budget, when there is one
         self.sent = 0  # HTTP requests sent, every try counted: what Reddit's limit counts
+        self.server_now: float | None = None  # the Date of the last answer: Reddit's clock
         super().__init__(timeout=self.policy.timeout_seconds, **kwargs)
 
     def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -119,6 +121,7 @@ class RetryingRequestor(prawcore.Requestor):
                 problem = f"{type(exc.original_exception).__name__}: {exc.original_exception}"
                 wait = self.policy.backoff(attempt)
             else:
+                self.server_now = _http_date(response) or self.server_now
                 found, wait = _problem(response, self.policy.backoff(attempt))
                 if found is None:
                     return response
@@ -142,6 +145,13 @@ class RetryingRequestor(prawcore.Requestor):
             )
             time.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _http_date(response: requests.Response) -> float | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
 
 def _describe(args: tuple[Any, ...]) -> str:
@@ -228,7 +238,7 @@ class PrawRedditSource:
         )
         self._reddit.read_only = True
         self.include_comments = include_comments
-        self.clock = clock  # "now" for a walk's covered span; a timeline clock in tests
+        self.clock = clock  # "now" when Reddit's answer has no Date header
         # praw builds the requestor itself; its one instance is reachable through the session.
         requestor = self._reddit._core._authorizer._authenticator._requestor  # type: ignore[attr-defined]
         self.requestor: RetryingRequestor = requestor
@@ -282,11 +292,16 @@ class PrawRedditSource:
     ) -> tuple[list[Any], ListingWalk]:
         """The things of a newest-first listing created in `[lo, hi)`, and what the walk covered.
 
-        Stops at the first thing older than `lo`; the listing's end or `limit` stop it earlier."""
-        started, sent = self.clock(), self.requests_sent
+        Stops at the first thing older than `lo`; the listing's end or `limit` stop it earlier.
+        The walk covers up to the moment of its first page by Reddit's clock (the answer's Date,
+        floored to the second), so a sweep long after the window still measures honestly."""
+        sent = self.requests_sent
+        started: float | None = None
         kept: list[Any] = []
         seen, oldest, passed = 0, None, False
         for thing in things:
+            if started is None:
+                started = self._listing_now()
             created = _created(thing)
             if created is None:
                 log.warning("%s: %s has no usable created_utc; skipped", listing, thing)
@@ -298,6 +313,8 @@ class PrawRedditSource:
                 break
             if created < hi:
                 kept.append(thing)
+        if started is None:  # an empty listing: its one page answered last
+            started = self._listing_now()
         exhausted = not passed and (limit is None or seen < limit)
         walk = walk_of(listing, started, oldest, seen, self.requests_sent - sent, passed, exhausted)
         if not passed:
@@ -309,6 +326,9 @@ class PrawRedditSource:
                 "listing reach" if exhausted else f"limit {limit}",
             )
         return kept, walk
+
+    def _listing_now(self) -> float:
+        return self.requestor.server_now or self.clock()
 
     def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Current score, comment count and removal of posts/comments by fullname (t3_/t1_).
