@@ -11,10 +11,12 @@ import pytest
 
 from tests.servers.reddit_server import RedditServer
 from tests.servers.reddit_timeline import TimelineClock, generate
+from tickerpulse import coverage_store
 from tickerpulse.config import load_settings
 from tickerpulse.intervals import Interval
 from tickerpulse.stages import extract
 from tickerpulse.stages.context import RunParams, StageContext
+from tickerpulse.summary import coverage_line
 
 SUB = "wallstreetbets"
 START = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
@@ -71,6 +73,15 @@ def test_a_live_sweep_records_whether_the_interval_was_complete(
         assert abs(row["est_missed_comments"] - missed) <= 0.1 * missed
         assert row["est_missed_posts"] == 0
     assert row["requests"] >= 2
+
+    # make demo's summary line, read back from Postgres
+    rows = coverage_store.summary(load_settings(), START, END)
+    line = coverage_line([tuple(r.values()) for r in rows])
+    if complete:
+        assert line == "Reddit coverage: 1/1 interval-subreddits complete (sweep)"
+    else:
+        assert line.startswith("Reddit coverage: 0/1 interval-subreddits complete (sweep), lowest")
+        assert f"about {row['est_missed_comments']} of " in line
 
     # A re-run reads the raw zone, and keeps the coverage of the fetch that made it.
     assert _extract([SUB])["origins"] == {SUB: "lake"}
