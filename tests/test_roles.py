@@ -49,6 +49,9 @@ SERVING_TABLES = {
     "signal_scorecard",
     # coverage of each interval and subreddit (sql/020): the Pipeline dashboard and its alert
     "interval_coverage",
+    # the shared Reddit request budget and what late_scores skipped (sql/021)
+    "reddit_budget",
+    "late_score_runs",
 }
 # Readable in part: the columns a panel shows, not the hashes, bodies or raw payloads.
 PARTIAL = {

@@ -449,6 +449,8 @@ def _add_api(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 SUBCOMMANDS.append(_add_api)
+
+
 def _add_import(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`tickerpulse import PATH...`: Reddit archives into the raw zone, ready for a backfill."""
 

@@ -98,7 +98,7 @@ class RetryingRequestor(prawcore.Requestor):
         self,
         *,
         policy: RetryPolicy | None = None,
-        before_request: Callable[[], None] | None = None,
+        before_request: Callable[[bool], object] | None = None,
         **kwargs: Any,
     ) -> None:
         self.policy = policy or RetryPolicy()
@@ -111,7 +111,7 @@ class RetryingRequestor(prawcore.Requestor):
         what = _describe(args)
         for attempt in range(1, self.policy.attempts + 1):
             if self.before_request is not None:
-                self.before_request()
+                self.before_request(attempt > 1)  # the budget: a retry may use the headroom
             self.sent += 1
             try:
                 response = super().request(*args, timeout=self.policy.timeout_seconds, **kwargs)
@@ -224,7 +224,7 @@ class PrawRedditSource:
         include_comments: bool = True,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
-        before_request: Callable[[], None] | None = None,
+        before_request: Callable[[bool], object] | None = None,
     ) -> None:
         urls: dict[str, Any] = {"oauth_url": oauth_url, "reddit_url": reddit_url}
         self._reddit = praw.Reddit(
@@ -249,8 +249,11 @@ class PrawRedditSource:
         return self.requestor.sent
 
     @classmethod
-    def from_connection(cls, conn: dict[str, Any]) -> PrawRedditSource:
-        """Build from an Airflow connection as a plain dict (login=client_id, password=secret)."""
+    def from_connection(
+        cls, conn: dict[str, Any], before_request: Callable[[bool], object] | None = None
+    ) -> PrawRedditSource:
+        """Build from an Airflow connection as a plain dict (login=client_id, password=secret);
+        `before_request` is the shared request budget's `take`."""
         extra = conn.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra) if extra.strip() else {}
@@ -267,6 +270,7 @@ class PrawRedditSource:
             reddit_url=extra.get("reddit_url"),
             include_comments=_as_bool(extra.get("include_comments", True)),
             retry=_retry_policy(extra),
+            before_request=before_request,
         )
 
     def fetch(
