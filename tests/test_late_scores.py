@@ -193,5 +193,5 @@ def test_posts_first_then_ticker_comments_at_their_ages_within_the_cap(fresh_db:
     assert counts["skipped_over_cap"] == 10 and counts["requests"] == 2
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT * FROM tickerpulse.late_score_runs")
-        assert cur.fetchall() == [(BUCKET, 330, 150, 50, 70, 40, 10, 2)]
+        assert cur.fetchall() == [(BUCKET, 320, 150, 50, 70, 40, 10, 2)]
     conn.close()
