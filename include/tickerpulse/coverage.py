@@ -49,12 +49,17 @@ def walk_of(
     requests: int,
     passed_start: bool,
     exhausted: bool,
+    newest: float | None = None,
 ) -> ListingWalk:
     """The walk's covered span from how it ended.
 
     `passed_start`: it reached an item older than what it needed (everything between was read);
     `exhausted`: the listing had no more pages. A walk that did neither stopped at its own item
-    limit and covers back to its oldest item only."""
+    limit and covers back to its oldest item only. It covers up to when it started (by the
+    server's clock, to the second), or up to its newest item when that is later: a listing is
+    complete from its newest item down."""
+    if newest is not None and newest > started:
+        started = newest
     if passed_start and oldest is not None:
         covered_from = oldest
     elif exhausted and items < REACH_FLOOR:

@@ -50,6 +50,12 @@ class TimelineClock:
     def advance(self, seconds: float) -> None:
         self.set(self() + seconds)
 
+    def freeze(self) -> None:
+        """Stop the clock where it is; from now on only `set` and `advance` move it."""
+        now = self()
+        with self._lock:
+            self.speed, self._origin, self._offset = 0.0, time.monotonic(), now - self.start
+
     def real_seconds(self, timeline_seconds: float) -> float:
         """How long a wait of `timeline_seconds` lasts in real time (0 for a hand-set clock)."""
         return timeline_seconds / self.speed if self.speed > 0 else 0.0

@@ -302,7 +302,7 @@ class PrawRedditSource:
         sent = self.requests_sent
         started: float | None = None
         kept: list[Any] = []
-        seen, oldest, passed = 0, None, False
+        seen, oldest, newest, passed = 0, None, None, False
         for thing in things:
             if started is None:
                 started = self._listing_now()
@@ -312,6 +312,7 @@ class PrawRedditSource:
                 continue
             seen += 1
             oldest = created if oldest is None else min(oldest, created)
+            newest = created if newest is None else max(newest, created)
             if created < lo:
                 passed = True  # newest first: everything after this is older still
                 break
@@ -320,7 +321,9 @@ class PrawRedditSource:
         if started is None:  # an empty listing: its one page answered last
             started = self._listing_now()
         exhausted = not passed and (limit is None or seen < limit)
-        walk = walk_of(listing, started, oldest, seen, self.requests_sent - sent, passed, exhausted)
+        walk = walk_of(
+            listing, started, oldest, seen, self.requests_sent - sent, passed, exhausted, newest
+        )
         if not passed:
             log.warning(
                 "%s walk ended before the window start (%d items back to %s): %s",

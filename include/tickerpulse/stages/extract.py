@@ -4,6 +4,9 @@ Reddit listings reach back only ~1,000 items, so for a past interval the raw zon
 truth: when the partition already exists it is read, not fetched again (param `refresh_raw`
 forces a fetch). That also makes a re-run or backfill reproduce the same tables.
 
+Where the collector runs (`tickerpulse collect`, tickerpulse.collector), its landing files for the
+interval plus a final sweep make the partition, deduplicated by fullname (the freshest copy wins).
+
 Every fetch records the interval's coverage in `interval_coverage` (tickerpulse.coverage): from
 the listing walks of a live sweep, or complete for a recording. It is written before the raw
 partition, so a partition never exists without its coverage row; a re-run that reads the lake
@@ -18,10 +21,12 @@ from typing import Any
 import pyarrow as pa
 
 from tickerpulse import coverage_store
+from tickerpulse.collector import landed, landed_walks
 from tickerpulse.coverage import COMMENTS, POSTS, complete_window, window_coverage
-from tickerpulse.parse import parse_record
+from tickerpulse.lake import Lake
+from tickerpulse.parse import as_epoch, parse_record
 from tickerpulse.schema import RAW_POST_SCHEMA
-from tickerpulse.sources.base import RedditSource, Sweep
+from tickerpulse.sources.base import RedditRecord, RedditSource, Sweep
 from tickerpulse.sources.factory import reddit_source
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
@@ -43,9 +48,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
             origins[subreddit] = "lake"
         else:
             source = source or reddit_source(ctx.settings)
-            sweep = _sweep(source, subreddit, ctx)
+            sweep, kind = _collected(lake, source, subreddit, ctx)
             rows = [parse_record(rec, i, subreddit) for i, rec in enumerate(sweep.records)]
-            coverage[subreddit] = _record_coverage(ctx, subreddit, sweep, rows, source.name)
+            coverage[subreddit] = _record_coverage(ctx, subreddit, sweep, rows, kind or source.name)
             lake.write_table(rel, pa.Table.from_pylist(rows, schema=RAW_POST_SCHEMA))
             count = len(rows)
             origins[subreddit] = source.name
@@ -78,6 +83,36 @@ def _sweep(source: RedditSource, subreddit: str, ctx: StageContext) -> Sweep:
     return Sweep(source.fetch(subreddit, start, end, limit))
 
 
+def _collected(
+    lake: Lake, source: RedditSource, subreddit: str, ctx: StageContext
+) -> tuple[Sweep, str | None]:
+    """The collector's landing files of the interval plus a final sweep, deduplicated by
+    fullname, and "collector"; or, with no landing files, the sweep alone and None."""
+    lo, hi = ctx.interval.start.timestamp(), ctx.interval.end.timestamp()
+    docs = sorted(landed(lake, subreddit, lo, hi), key=lambda d: float(d["covered_to"]))
+    if not docs:
+        return _sweep(source, subreddit, ctx), None
+    final = _sweep(source, subreddit, ctx) if hasattr(source, "sweep") else Sweep([])
+    by_name: dict[str, RedditRecord] = {}
+    for doc in docs:
+        for rec in doc["records"]:
+            created = as_epoch(rec.get("created_utc"))
+            if created is not None and lo <= created < hi:
+                by_name[str(rec.get("name") or rec.get("id"))] = rec
+    for rec in final.records:  # the sweep's copy is the freshest
+        by_name[str(rec.get("name") or rec.get("id"))] = rec
+    records = sorted(by_name.values(), key=lambda r: as_epoch(r.get("created_utc")) or 0.0)
+    log.info(
+        "extract r/%s %s: %d records from %d landing files and a final sweep of %d",
+        subreddit,
+        ctx.interval.key,
+        len(records),
+        len(docs),
+        len(final.records),
+    )
+    return Sweep(records[::-1], landed_walks(docs) + final.walks), "collector"
+
+
 def _record_coverage(
     ctx: StageContext, subreddit: str, sweep: Sweep, rows: list[dict[str, Any]], source: str
 ) -> float:
@@ -87,7 +122,7 @@ def _record_coverage(
     observed = {POSTS: len(rows) - comments, COMMENTS: comments}
     if sweep.walks:
         window = window_coverage(lo, hi, sweep.walks, observed)
-        kind = "sweep"
+        kind = "collector" if source == "collector" else "sweep"
     else:
         window = complete_window(lo, hi, observed)
         kind = source
