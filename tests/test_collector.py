@@ -154,3 +154,29 @@ def test_a_restart_resumes_without_duplicates_or_records_the_gap(
         missed = len(truth) - out["extracted"]
         assert 3000 < missed < 5000  # ~4 of the 5 minutes at 1,000 a minute
         assert abs(row["missed"] - missed) <= 0.1 * missed  # the estimate says so
+
+
+def test_the_cli_collects_until_told_and_refuses_a_replay_source(
+    pipeline_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tickerpulse.cli import main
+
+    assert main(["collect"]) == 2  # the pipeline env reads the replay source
+    assert "TICKERPULSE_REDDIT_SOURCE=praw" in capsys.readouterr().err
+
+    records = generate(SUB, LO, LO + 300, comments_per_minute=100, seed=3)
+    with RedditServer(records) as server:
+        monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
+        monkeypatch.setenv("AIRFLOW_CONN_REDDIT_DEFAULT", server.connection())
+        # one poll of each listing, then the next is due after --until: it stops
+        monkeypatch.setenv("TICKERPULSE_COLLECT_MIN_POLL_SECONDS", "60")
+        until = (datetime.now(UTC) + timedelta(seconds=20)).isoformat()
+        assert main(["collect", "--subreddits", SUB, "--until", until]) == 0
+    lake = Path(pipeline_env["TICKERPULSE_LAKE_URL"].removeprefix("file://"))
+    files = sorted(lake.glob("landing/reddit/subreddit=wallstreetbets/dt=*/hour=*/*.json"))
+    landed = {r["name"] for f in files for r in json.loads(f.read_text())["records"]}
+    assert landed == {r["name"] for r in records}  # both listings, everything within reach
+    assert (Path(pipeline_env["TICKERPULSE_HOME"]) / "collector.heartbeat").exists()
+    assert "stopped after 2 polls" in capsys.readouterr().out

@@ -36,8 +36,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from tickerpulse.config import Settings
 from tickerpulse.coverage import COMMENTS, LISTINGS, POSTS, REACH_FLOOR, ListingWalk, walk_of
 from tickerpulse.lake import Lake
 from tickerpulse.sources.base import RedditRecord
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 LANDING = "landing/reddit"
 REACH = 1000  # items a listing reaches back
 SAFETY = 0.5  # poll when half the reach has filled at the observed rate
+HEARTBEAT = "collector.heartbeat"  # under TICKERPULSE_HOME
 
 
 def landing_dir(subreddit: str, moment: float) -> str:
@@ -119,6 +122,7 @@ class Collector:
     listings: Sequence[str] = LISTINGS
     rates: dict[tuple[str, str], float] = field(default_factory=dict)  # items a second, smoothed
     polls: int = 0
+    heartbeat: Path | None = None  # touched after each poll: the container's health check
 
     def poll(self, subreddit: str, listing: str) -> Poll:
         from tickerpulse.sources.reddit_praw import _comment_record, _created, _post_record
@@ -204,8 +208,21 @@ class Collector:
             return self.min_poll
         return min(self.max_poll, max(self.min_poll, SAFETY * REACH / rate))
 
-    def run(self, until: float | None = None, stop: threading.Event | None = None) -> int:
-        """Poll every listing when due until `until` (the clock's time) or `stop`; polls back."""
+    def run(
+        self,
+        until: float | None = None,
+        stop: threading.Event | None = None,
+        sleep_until_stop: bool = False,
+    ) -> int:
+        """Poll every listing when due until `until` (the clock's time) or `stop`; polls back.
+        With `sleep_until_stop` (the CLI) waits are cut short when `stop` is set."""
+        if sleep_until_stop and stop is not None:
+            event = stop
+
+            def wake_on_stop(seconds: float) -> None:
+                event.wait(seconds)
+
+            self.sleep = wake_on_stop
         due = {(s, listing): self.clock() for s in self.subreddits for listing in self.listings}
         while True:
             key, when = min(due.items(), key=lambda item: item[1])
@@ -220,6 +237,24 @@ class Collector:
                 return self.polls
             self.poll(*key)
             due[key] = self.clock() + self.wait_for(*key)
+            if self.heartbeat is not None:
+                self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
+                self.heartbeat.touch()
+
+
+def collector_from_settings(settings: Settings, subreddits: Sequence[str]) -> Collector:
+    """The collector of `tickerpulse collect`: the live source (with the shared request budget)
+    and the lake of the settings."""
+    from tickerpulse.sources.factory import reddit_source
+
+    return Collector(
+        reddit_source(settings),
+        Lake(settings.lake_url),
+        list(subreddits),
+        min_poll=settings.collect_min_poll_seconds,
+        max_poll=settings.collect_max_poll_seconds,
+        heartbeat=settings.home / HEARTBEAT,
+    )
 
 
 def landed(lake: Lake, subreddit: str, lo: float, hi: float) -> Iterator[dict[str, Any]]:
