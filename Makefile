@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= True
 export YF_DISABLE_CURL_CFFI := 1
 
-.PHONY: help install demo test test-fast lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm bench-scale
+.PHONY: help install demo test test-fast lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm bench-scale collect bench-coverage
 
 help:
 	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
@@ -93,6 +93,14 @@ bench-llm: install
 
 bench-scale: install
 	$(BIN)/python benchmarks/bench_scale.py $(SIZES)
+
+# The Reddit collector (docs/COVERAGE.md): needs TICKERPULSE_REDDIT_SOURCE=praw and the
+# reddit_default connection (AIRFLOW_CONN_REDDIT_DEFAULT); stops on Ctrl-C after the current poll.
+collect: install
+	$(BIN)/tickerpulse collect
+
+bench-coverage: install
+	$(BIN)/python benchmarks/bench_coverage.py
 
 sample: install
 	$(BIN)/python -m tools.generate_sample include/tickerpulse/data/sample
