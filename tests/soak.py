@@ -90,6 +90,7 @@ RUN_TELEMETRY: dict[str, tuple[str, ...]] = {
     "post_sentiment": ("tokens_in", "tokens_out"),
     "llm_score_cache": ("tokens_in", "tokens_out"),
     "price_coverage": ("attempts",),
+    "interval_coverage": ("requests",),  # a retried listing page is one more request
     "llm_calls": ("*",),  # one row per HTTP call, with its latency and attempt number
     "llm_budgets": ("*",),  # money reserved and spent, including on calls that failed
 }

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg2
 import pytest
 
+from tests.conftest import new_database
 from tests.servers.reddit_server import RedditServer
 from tests.servers.reddit_timeline import TimelineClock, generate
 from tickerpulse import coverage_store
@@ -45,6 +46,7 @@ def test_a_live_sweep_records_whether_the_interval_was_complete(
     per_minute: int,
     complete: bool,
     pipeline_env: dict[str, str],
+    pg_admin_dsn: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     records = generate(SUB, LO, HI + 30, comments_per_minute=per_minute, seed=per_minute)
@@ -90,6 +92,14 @@ def test_a_live_sweep_records_whether_the_interval_was_complete(
     # A re-run reads the raw zone, and keeps the coverage of the fetch that made it.
     assert _extract([SUB])["origins"] == {SUB: "lake"}
     assert _coverage(pipeline_env["DATABASE_URL"]) == row
+
+    # A warehouse rebuilt from the lake gets the same row: the partition carries it.
+    with new_database(pg_admin_dsn, "tp_rebuilt") as rebuilt:
+        monkeypatch.setenv("DATABASE_URL", rebuilt)
+        again = _extract([SUB])
+        assert again["origins"] == {SUB: "lake"}
+        assert again["coverage"] == out["coverage"]
+        assert _coverage(rebuilt) == row
 
 
 def test_a_recording_is_complete(pipeline_env: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from tools.warehouse_checksum import pipeline_checksums
+from tools.warehouse_checksum import pipeline_checksums as all_checksums
 
 from tests.conftest import new_database
 from tickerpulse.config import load_settings
@@ -76,6 +76,16 @@ def load_and_aggregate(start: datetime, upstream: dict[str, Any]) -> None:
     validate.run(ctx, upstream["extract"])  # the same lake files again, and its dq_results
     prices.run(ctx, upstream["filter"])
     finish_load(ctx, upstream)
+
+
+# Written by extract and filter, which these tests run in the reference warehouse only: the
+# warehouses under test get the load and what follows it.
+BEFORE_LOAD = frozenset({"interval_coverage", "dedupe_state"})
+
+
+def pipeline_checksums(dsn: str) -> dict[str, tuple[int, str]]:
+    """The checksums of what load and the tasks after it write."""
+    return {k: v for k, v in all_checksums(dsn).items() if k not in BEFORE_LOAD}
 
 
 def finish_load(ctx: StageContext, upstream: dict[str, Any]) -> None:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tools.warehouse_checksum import pipeline_checksums
 
 from tests.test_faults_postgres import (
     INTERVALS,
@@ -38,6 +37,7 @@ from tests.test_faults_postgres import (
     context,
     finish_load,
     load_and_aggregate,
+    pipeline_checksums,
     prepared,
     prices,
     validate,

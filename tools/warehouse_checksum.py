@@ -23,7 +23,17 @@ Checksums = dict[str, tuple[int, str]]
 # checksums without them.
 # llm_budgets and llm_calls (sql/009) are per-run spend and call traces: history, not output.
 OPS_TABLES = frozenset(
-    {"task_runs", "dag_runs", "run_events", "backups", "llm_budgets", "llm_calls"}
+    {
+        "task_runs",
+        "dag_runs",
+        "run_events",
+        "backups",
+        "llm_budgets",
+        "llm_calls",
+        # Reddit requests granted, by client and time: when calls happened, not what they said
+        "reddit_budget",
+        "reddit_budget_grants",
+    }
 )
 
 

@@ -45,6 +45,27 @@ def coverage_row(
     }
 
 
+METADATA_KEY = b"tickerpulse.coverage"
+_TIMES = ("interval_start", "interval_end")
+
+
+def to_metadata(row: dict[str, Any]) -> dict[bytes, bytes]:
+    """The row as Parquet schema metadata, to travel with the raw partition it describes."""
+    doc = {k: (v.isoformat() if k in _TIMES else v) for k, v in row.items()}
+    return {METADATA_KEY: json.dumps(doc, sort_keys=True).encode()}
+
+
+def from_metadata(metadata: dict[bytes, bytes] | None) -> dict[str, Any] | None:
+    """The row a raw partition carries, or None (an imported or older partition)."""
+    raw = (metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        return None
+    doc: dict[str, Any] = json.loads(raw)
+    for key in _TIMES:
+        doc[key] = datetime.fromisoformat(doc[key])
+    return doc
+
+
 def record(settings: Settings, rows: list[dict[str, Any]]) -> None:
     """UPSERT the rows (keyed by interval and subreddit), when the warehouse is on."""
     if not rows or not settings.warehouse_on:

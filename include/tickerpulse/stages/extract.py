@@ -8,9 +8,10 @@ Where the collector runs (`tickerpulse collect`, tickerpulse.collector), its lan
 interval plus a final sweep make the partition, deduplicated by fullname (the freshest copy wins).
 
 Every fetch records the interval's coverage in `interval_coverage` (tickerpulse.coverage): from
-the listing walks of a live sweep, or complete for a recording. It is written before the raw
-partition, so a partition never exists without its coverage row; a re-run that reads the lake
-leaves the row of the fetch that made the partition.
+the listing walks of a live sweep, or complete for a recording. The row also travels in the raw
+partition's Parquet metadata, so a run that reads the partition instead of fetching it (a re-run,
+a backfill, a warehouse rebuilt from the lake) writes the very row of the fetch that made it: the
+warehouse stays a function of the lake. Partitions without it (imports) record no coverage.
 """
 
 from __future__ import annotations
@@ -44,14 +45,21 @@ def run(ctx: StageContext) -> dict[str, Any]:
     for subreddit in ctx.params.subreddits:
         rel = paths.raw(subreddit, ctx.interval)
         if lake.exists(rel) and not ctx.params.refresh_raw:
-            count = lake.read_table(rel).num_rows
+            table = lake.read_table(rel)
+            count = table.num_rows
             origins[subreddit] = "lake"
+            stored = coverage_store.from_metadata(table.schema.metadata)
+            if stored is not None:
+                coverage_store.record(ctx.settings, [stored])
+                coverage[subreddit] = float(stored["coverage"])
         else:
             source = source or reddit_source(ctx.settings)
             sweep, kind = _collected(lake, source, subreddit, ctx)
             rows = [parse_record(rec, i, subreddit) for i, rec in enumerate(sweep.records)]
-            coverage[subreddit] = _record_coverage(ctx, subreddit, sweep, rows, kind or source.name)
-            lake.write_table(rel, pa.Table.from_pylist(rows, schema=RAW_POST_SCHEMA))
+            row = _record_coverage(ctx, subreddit, sweep, rows, kind or source.name)
+            coverage[subreddit] = float(row["coverage"])
+            schema = RAW_POST_SCHEMA.with_metadata(coverage_store.to_metadata(row))
+            lake.write_table(rel, pa.Table.from_pylist(rows, schema=schema))
             count = len(rows)
             origins[subreddit] = source.name
         raw_urls.append(lake.url(rel))
@@ -114,8 +122,8 @@ def _collected(
 
 def _record_coverage(
     ctx: StageContext, subreddit: str, sweep: Sweep, rows: list[dict[str, Any]], source: str
-) -> float:
-    """Store the interval's coverage for the subreddit; return its estimated share seen."""
+) -> dict[str, Any]:
+    """Store the interval's coverage for the subreddit; return its row."""
     lo, hi = ctx.interval.start.timestamp(), ctx.interval.end.timestamp()
     comments = sum(1 for r in rows if r.get("kind") == "comment")
     observed = {POSTS: len(rows) - comments, COMMENTS: comments}
@@ -139,4 +147,4 @@ def _record_coverage(
         ctx.interval.start, ctx.interval.end, subreddit, window, kind, requests
     )
     coverage_store.record(ctx.settings, [row])
-    return round(window.ratio, 5)
+    return row
