@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= True
 export YF_DISABLE_CURL_CFFI := 1
 
-.PHONY: help install demo test test-fast lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm
+.PHONY: help install demo test test-fast lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm bench-scale collect bench-coverage
 
 help:
 	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
@@ -24,6 +24,7 @@ help:
 	@echo "make extraction-report  ticker and options-intent precision/recall on hand-labelled real texts"
 	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
 	@echo "make bench-llm          LLM scoring on real WSB data: calls, fill, tokens/min, faults (~3 min)"
+	@echo "make bench-scale        one hot interval (10k/50k/208k posts) through the DAG: time, RSS, XCom"
 	@echo "make soak               48 intervals with 10% random faults vs a fault-free run, table by table"
 
 $(BIN)/python:
@@ -89,6 +90,17 @@ soak: install
 
 bench-llm: install
 	$(BIN)/python benchmarks/bench_llm_scoring.py
+
+bench-scale: install
+	$(BIN)/python benchmarks/bench_scale.py $(SIZES)
+
+# The Reddit collector (docs/COVERAGE.md): needs TICKERPULSE_REDDIT_SOURCE=praw and the
+# reddit_default connection (AIRFLOW_CONN_REDDIT_DEFAULT); stops on Ctrl-C after the current poll.
+collect: install
+	$(BIN)/tickerpulse collect
+
+bench-coverage: install
+	$(BIN)/python benchmarks/bench_coverage.py
 
 sample: install
 	$(BIN)/python -m tools.generate_sample include/tickerpulse/data/sample

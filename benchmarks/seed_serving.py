@@ -20,6 +20,7 @@ import psycopg2
 
 SEED_SQL = Path(__file__).with_name("seed_serving.sql")
 SEED_EVAL_SQL = Path(__file__).with_name("seed_eval_runs.sql")
+SEED_COVERAGE_SQL = Path(__file__).with_name("seed_coverage.sql")
 SEED_SIGNALS_SQL = Path(__file__).with_name("seed_signals.sql")
 
 
@@ -54,6 +55,9 @@ def seed(
             cur.execute("SELECT to_regclass('tickerpulse.eval_runs') IS NOT NULL")
             if cur.fetchone()[0]:
                 cur.execute(SEED_EVAL_SQL.read_text(encoding="utf-8"), params)
+            cur.execute("SELECT to_regclass('tickerpulse.interval_coverage') IS NOT NULL")
+            if cur.fetchone()[0]:
+                cur.execute(SEED_COVERAGE_SQL.read_text(encoding="utf-8"), params)
         conn.autocommit = True
         with conn.cursor() as cur:
             # Fresh statistics and a visibility map, as autovacuum would give a live warehouse;

@@ -611,6 +611,27 @@ def pipeline_dashboard() -> Json:
                 "rows stored unscored with a reason after the last try.",
                 defaults=bars,
             ),
+            panel(
+                "timeseries",
+                "Reddit coverage",
+                "pipeline/coverage",
+                (0, 38, 10, 8),
+                interval=MIN_INTERVAL,
+                description="Estimated share of each interval's posts and comments that reached "
+                "the raw zone, per subreddit (the lowest interval per bucket). 100 = both "
+                "listings covered every second; below 99 alerts. See docs/COVERAGE.md.",
+                defaults={"unit": "percent", "min": 0, "max": 100},
+            ),
+            panel(
+                "table",
+                "Intervals not read completely",
+                "pipeline/coverage_gaps",
+                (10, 38, 14, 8),
+                description="The spans no listing walk covered and the items estimated missed "
+                "there from the observed rate (interval_coverage).",
+                overrides=[override("coverage_pct", unit="percent")],
+                options={"showHeader": True, "cellHeight": "sm"},
+            ),
         ],
         time_from="now-2d",
     )
@@ -812,6 +833,19 @@ def alert_rules() -> Json:
                         severity="warning",
                         summary="The latest loaded interval ended {{ $values.A }} minutes ago: "
                         "reddit_sentiment runs are failing or not scheduled.",
+                    ),
+                    alert_rule(
+                        "tickerpulse-coverage-below",
+                        "Reddit coverage below 99%",
+                        "alerts/coverage_below",
+                        ("lt", 99.0),
+                        history_s=6 * 3600,
+                        for_="0m",
+                        no_data="OK",
+                        severity="warning",
+                        summary="r/{{ $labels.subreddit }}: an interval of the last 6 hours was "
+                        "read only {{ $values.A }}% completely (interval_coverage). Run the "
+                        "collector (docs/COVERAGE.md) or lower the load.",
                     ),
                 ],
             }

@@ -108,6 +108,10 @@ def test_params_are_validated(dagbag: Any) -> None:
         params.get_param("scorer").resolve("gpt-magic")
     with pytest.raises(ParamValidationError):
         params.get_param("post_limit").resolve(0)
+    # 10M posts a day is 208,000 per interval: the form must accept it (issue 14)
+    assert params.get_param("post_limit").resolve(208_000) == 208_000
+    with pytest.raises(ParamValidationError):
+        params.get_param("post_limit").resolve(250_001)
     with pytest.raises(ParamValidationError):
         params.get_param("subreddits").resolve(["ok", "bad name; DROP TABLE"])
 

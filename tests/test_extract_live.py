@@ -38,17 +38,12 @@ def test_extract_from_praw_writes_the_raw_partition(
         for r in wellformed
         if START.timestamp() <= float(r["created_utc"]) < end.timestamp()
     }
-    posts = {n for n in in_window if n.startswith("t3_")}
-    # the live source reads posts of the window and their top-level comments
-    expected = {
-        r["name"]
-        for r in wellformed
-        if r["name"] in in_window
-        and (
-            r["name"].startswith("t3_")
-            or (r.get("link_id") in posts and r.get("parent_id") in posts)
-        )
-    }
+    # the live source reads both listings: every post and comment of the window, replies and
+    # comments on older threads included
+    expected = in_window
+    assert any(
+        r["name"] in in_window and str(r.get("parent_id") or "").startswith("t1_") for r in day
+    )
     with RedditServer(wellformed) as server:
         monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
         monkeypatch.setenv("AIRFLOW_CONN_REDDIT_DEFAULT", server.connection())

@@ -76,6 +76,8 @@ def _use_praw(
     monkeypatch.setenv("TICKERPULSE_HOME", str(lake.parent / "home"))
     monkeypatch.setenv("TICKERPULSE_LAKE_URL", lake.as_uri())
     monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "praw")
+    # extract records coverage in Postgres (tests/test_coverage_extract.py); not this file's topic
+    monkeypatch.setenv("TICKERPULSE_SINK_WAREHOUSE", "false")
     monkeypatch.setenv(
         "AIRFLOW_CONN_REDDIT_DEFAULT",
         server.connection(
@@ -129,9 +131,9 @@ def test_each_fault_is_retried_to_the_fault_free_result(
 ) -> None:
     lake = tmp_path / "faulted" / "lake"
     _use_praw(monkeypatch, server, lake)
-    # Twice in a row on the listing (within the retry budget) and once on a comments page.
+    # Twice in a row on the post listing (within the retry budget), once on the comment listing.
     server.fail_next(kind, times=2, path_prefix="/r/wallstreetbets/new")
-    server.fail_next(kind, times=1, path_prefix="/comments/")
+    server.fail_next(kind, times=1, path_prefix="/r/wallstreetbets/comments")
     out = _extract()
     assert server.faults_injected[kind] == 3
     assert out["origins"] == dict.fromkeys(SUBREDDITS, "praw")
@@ -169,7 +171,11 @@ def test_a_rate_limit_longer_than_the_task_may_wait_fails_at_once(
     [
         (HTTP_503, "/r/wallstreetbets/new", r"GET /r/wallstreetbets/new failed 4 times.*HTTP 503"),
         (TIMEOUT, "/r/wallstreetbets/new", r"GET /r/wallstreetbets/new failed 4 times.*Timeout"),
-        (MALFORMED_LISTING, "/comments/", r"GET /comments/\w+.*malformed listing"),
+        (
+            MALFORMED_LISTING,
+            "/r/wallstreetbets/comments",
+            r"GET /r/wallstreetbets/comments/?.*malformed listing",
+        ),
     ],
 )
 def test_a_persistent_fault_fails_cleanly_and_the_rerun_completes(
@@ -183,9 +189,7 @@ def test_a_persistent_fault_fails_cleanly_and_the_rerun_completes(
 ) -> None:
     lake = tmp_path / "faulted" / "lake"
     _use_praw(monkeypatch, server, lake)
-    # Every try of one call of r/wallstreetbets fails: its listing, or a comments page.
-    if path == "/comments/":
-        path = f"/comments/{_first_wsb_post(server)}"
+    # Every try of one call of r/wallstreetbets fails: its post or its comment listing.
     server.fail_next(kind, times=ATTEMPTS, path_prefix=path)
     with pytest.raises(RedditUnavailable, match=message):
         _extract()
@@ -197,15 +201,6 @@ def test_a_persistent_fault_fails_cleanly_and_the_rerun_completes(
     out = _extract()  # the task's retry
     assert out["origins"] == {"stocks": "lake", "wallstreetbets": "praw"}
     assert _raw_zone(lake) == reference
-
-
-def _first_wsb_post(server: RedditServer) -> str:
-    start, end = INTERVAL.start.timestamp(), INTERVAL.end.timestamp()
-    return next(
-        p["id"]
-        for p in server.posts
-        if p["subreddit"] == "wallstreetbets" and start <= float(p["created_utc"]) < end
-    )
 
 
 def test_random_faults_on_every_call_still_give_the_fault_free_raw_zone(

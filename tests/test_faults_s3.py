@@ -180,6 +180,8 @@ def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[S3, Cu
     proxy.start()
     monkeypatch.setenv("TICKERPULSE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TICKERPULSE_REDDIT_SOURCE", "replay")
+    # extract records coverage in Postgres; these tests are about the object store only
+    monkeypatch.setenv("TICKERPULSE_SINK_WAREHOUSE", "false")
     monkeypatch.setenv(
         "AIRFLOW_CONN_AWS_DEFAULT",
         json.dumps(

@@ -153,12 +153,12 @@ def _context(
 QUERIES = grafana_queries(GRAFANA)
 
 
-def test_the_grafana_folder_has_the_five_dashboards_and_three_alerts() -> None:
+def test_the_grafana_folder_has_the_five_dashboards_and_four_alerts() -> None:
     sources = {q.source for q in QUERIES}
     for name in ("ticker", "leaderboard", "data_quality", "pipeline", "sentiment_price"):
         assert f"dashboards/{name}.json" in sources, name
     alerts = [q for q in QUERIES if q.kind == "alert"]
-    assert len(alerts) == 3
+    assert len(alerts) == 4
 
 
 @pytest.mark.parametrize("item", QUERIES, ids=[f"{q.source}:{q.title}" for q in QUERIES])

@@ -250,12 +250,13 @@ def test_every_panel_is_bounded_by_the_dashboard_time_range() -> None:
             )
 
 
-def test_alert_rules_cover_surge_flip_and_staleness() -> None:
+def test_alert_rules_cover_surge_flip_staleness_and_coverage() -> None:
     rules = {r["uid"]: r for g in load_yaml(ALERTS_FILE)["groups"] for r in g["rules"]}
     assert set(rules) == {
         "tickerpulse-mention-surge",
         "tickerpulse-sentiment-flip",
         "tickerpulse-stale-data",
+        "tickerpulse-coverage-below",
     }
     tables = warehouse_tables()
     for rule in rules.values():
@@ -270,6 +271,10 @@ def test_alert_rules_cover_surge_flip_and_staleness() -> None:
     [threshold] = [d for d in stale["data"] if d["refId"] == stale["condition"]]
     assert threshold["model"]["conditions"][0]["evaluator"] == {"type": "gt", "params": [60.0]}
     assert stale["noDataState"] == "Alerting", "no runs at all is stale too"
+    coverage = rules["tickerpulse-coverage-below"]
+    [threshold] = [d for d in coverage["data"] if d["refId"] == coverage["condition"]]
+    assert threshold["model"]["conditions"][0]["evaluator"] == {"type": "lt", "params": [99.0]}
+    assert "interval_coverage" in coverage["data"][0]["model"]["rawSql"]
     surge = rules["tickerpulse-mention-surge"]
     assert "surge_z" in surge["data"][0]["model"]["rawSql"]  # the baseline-aware score
     assert "unique_authors" in surge["data"][0]["model"]["rawSql"]

@@ -141,3 +141,65 @@ def test_refresh_updates_posts_and_rebuilds_the_rollups(fresh_db: str) -> None:
     again = refresh_scores(fresh_db, source, until, cfg=CFG, now=until)
     assert again["changed"] == 0
     assert again["buckets_rebuilt"] == 0  # idempotent
+
+
+def test_posts_first_then_ticker_comments_at_their_ages_within_the_cap(fresh_db: str) -> None:
+    """With every comment read, late_scores cannot refresh all of them: posts first, then the
+    comments that mention a ticker as they turn 1, 6 or 24 hours old; the rest is counted."""
+    from tickerpulse.late_scores import Priorities
+
+    migrate(fresh_db)
+    until = BUCKET + timedelta(minutes=30)
+    items = [
+        (f"t3_p{i:03d}", "post", until - timedelta(hours=i % 30, minutes=5), True)
+        for i in range(150)
+    ]
+    for hours in (1, 6, 24):  # turning 1 h, 6 h, 24 h in this interval: due
+        items += [
+            (f"t1_due{hours}_{i}", "comment", until - timedelta(hours=hours, minutes=10), True)
+            for i in range(20)
+        ]
+    items += [(f"t1_mid{i}", "comment", until - timedelta(hours=3), True) for i in range(40)]
+    items += [
+        (f"t1_plain{i}", "comment", until - timedelta(hours=1, minutes=10), False)
+        for i in range(70)
+    ]
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        for pid, kind, created, tickers in items:
+            bucket = created.replace(minute=created.minute - created.minute % 30, second=0)
+            cur.execute(
+                "INSERT INTO tickerpulse.posts (post_id, kind, subreddit, created_utc, score,"
+                " num_comments, content_hash, simhash, interval_start)"
+                " VALUES (%s, %s, 'stocks', %s, 0, 0, 'h', 0, %s)",
+                (pid, kind, created, bucket),
+            )
+            if tickers:
+                cur.execute(
+                    "INSERT INTO tickerpulse.post_sentiment (post_id, ticker, scorer_version,"
+                    " status, score, scorer, mention_kind, mention_weight, interval_start)"
+                    " VALUES (%s, 'GME', 'v1', 'scored', 0.1, 'offline', 'symbol', 1.0, %s)",
+                    (pid, bucket),
+                )
+    conn.close()
+    source = FakeSource({})
+
+    counts = refresh_scores(
+        fresh_db, source, until, cfg=CFG, now=until, priorities=Priorities((1, 6, 24), 2)
+    )
+
+    # 2 requests = 200 ids: the 150 posts, then the 50 newest of the 60 due comments
+    assert len(source.asked) == 200
+    assert all(a.startswith("t3_") for a in source.asked[:150])
+    assert all(a.startswith("t1_due") for a in source.asked[150:])
+    # newest first: the 1 h and 6 h comments whole, 10 of the 24 h ones
+    assert sum(a.startswith("t1_due24") for a in source.asked) == 10
+    assert counts["refreshed_posts"] == 150
+    assert counts["refreshed_comments"] == 50
+    assert counts["skipped_no_ticker"] == 70
+    assert counts["skipped_off_age"] == 40
+    assert counts["skipped_over_cap"] == 10
+    assert counts["requests"] == 2
+    with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT * FROM tickerpulse.late_score_runs")
+        assert cur.fetchall() == [(BUCKET, 320, 150, 50, 70, 40, 10, 2)]
+    conn.close()

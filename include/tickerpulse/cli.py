@@ -398,6 +398,8 @@ def _add_api(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 SUBCOMMANDS.append(_add_api)
+
+
 def _add_import(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`tickerpulse import PATH...`: Reddit archives into the raw zone, ready for a backfill."""
 
@@ -480,3 +482,50 @@ SUBCOMMANDS.append(_add_import)
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _add_collect(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerpulse collect`: keep every subreddit's listings within reach (docs/COVERAGE.md)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import signal
+        import threading
+        from datetime import datetime
+
+        from tickerpulse.collector import collector_from_settings
+        from tickerpulse.config import load_settings
+
+        settings = load_settings()
+        if settings.reddit_source not in {"praw", "live"}:
+            raise UsageError(
+                "the collector reads live Reddit: set TICKERPULSE_REDDIT_SOURCE=praw and the "
+                f"connection {settings.reddit_conn_id!r} (see .env.example)"
+            )
+        subreddits = [s.strip() for s in (args.subreddits or "").split(",") if s.strip()]
+        collector = collector_from_settings(settings, subreddits or list(settings.subreddits))
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # stop between polls: no half-written state
+            signal.signal(sig, lambda *_: stop.set())
+        until = datetime.fromisoformat(args.until).timestamp() if args.until else None
+        print(
+            f"collecting r/{', r/'.join(collector.subreddits)} into "
+            f"{collector.lake.url('landing/reddit')} (Ctrl-C stops after the current poll)"
+        )
+        polls = collector.run(until=until, stop=stop, sleep_until_stop=True)
+        print(f"stopped after {polls} polls, {collector.source.requests_sent} requests")
+        return EXIT_OK
+
+    p = subparsers.add_parser(
+        "collect",
+        help="poll each subreddit's post and comment listings into the lake's landing zone",
+        description="Run the collector: it polls /r/<sub>/new and /r/<sub>/comments often "
+        "enough never to fall past the listing's ~1,000-item reach and lands what it sees in "
+        "landing/reddit/ in the lake; extract then builds each interval from those files plus "
+        "a final sweep. Restart it at will: it resumes from its checkpoints.",
+    )
+    p.add_argument("--subreddits", metavar="A,B", help="default: TICKERPULSE_SUBREDDITS")
+    p.add_argument("--until", metavar="ISO", help="stop at this time (default: run until stopped)")
+    p.set_defaults(handler=run)
+
+
+SUBCOMMANDS.append(_add_collect)

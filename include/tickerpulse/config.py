@@ -58,7 +58,9 @@ ENV_PREFIX = "TICKERPULSE_"
 
 # Reddit's own rule for a subreddit name; the DAG param's JSON schema uses the same pattern.
 SUBREDDIT_PATTERN = "^[A-Za-z0-9_]{2,21}$"
-POST_LIMIT_MAX = 10_000
+# Items per subreddit and interval. The design point is 10M posts a day, 208,000 per 30-minute
+# interval; the cap leaves room for a burst above that (a cap is a guard against typos, not a plan).
+POST_LIMIT_MAX = 250_000
 
 # The start date Airflow sees on every DAG: before any Reddit post (Reddit opened in June 2005).
 # The real floor is TICKERPULSE_START_DATE, checked by the tasks (`Settings.check_start_date`).
@@ -181,6 +183,41 @@ class Settings(BaseSettings):
     scorer: Scorer = Scorer.OFFLINE
     llm_policy: LlmPolicy = LlmPolicy.ALWAYS
     refresh_raw: bool = False  # fetch again even when the raw partition exists
+
+    # --- Reddit: the one request budget, late_scores' priorities, the collector ------------------
+    reddit_requests_per_minute: int = Field(
+        100,
+        ge=1,
+        description="Reddit requests a minute for every caller together (sweeps, the collector, "
+        "late_scores), shared across processes through the warehouse (tickerpulse.reddit_budget)",
+    )
+    reddit_retry_headroom: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="share of the request budget kept for retries: first tries wait rather than "
+        "spend it",
+    )
+    late_scores_ages_hours: tuple[float, ...] = Field(
+        (1.0, 6.0, 24.0),
+        description="ages (hours) at which late_scores refreshes comments that mention tickers; "
+        "posts are refreshed every run up to 36 h",
+    )
+    late_scores_max_requests: int = Field(
+        300,
+        ge=1,
+        description="the most /api/info requests (100 ids each) one late_scores run may send",
+    )
+    collect_min_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="the collector's shortest wait between two polls of a listing",
+    )
+    collect_max_poll_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="the collector's longest wait between two polls of a listing (a quiet one)",
+    )
 
     # --- the sentiment_analysis and sentiment_eval DAGs' param defaults ---------------------------
     analysis_window_days: int = Field(30, ge=2, le=365)
@@ -307,6 +344,12 @@ class Settings(BaseSettings):
     def _split(cls, value: Any) -> Any:
         return _comma_list(value)
 
+    @field_validator("late_scores_ages_hours", mode="before")
+    @classmethod
+    def _ages(cls, value: Any) -> Any:
+        value = _comma_list(value)
+        return tuple(sorted(float(v) for v in value)) if isinstance(value, tuple) else value
+
     @field_validator("subreddits")
     @classmethod
     def _subreddit_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -315,7 +358,8 @@ class Settings(BaseSettings):
         bad = [s for s in value if not re.fullmatch(SUBREDDIT_PATTERN, s)]
         if bad:
             raise ValueError(f"not subreddit names (letters, digits, _; 2-21): {bad}")
-        return value
+        # Case-insensitive on Reddit; lower case in the lake, as `tickerpulse import` writes them.
+        return tuple(dict.fromkeys(s.lower() for s in value))
 
     @field_validator("llm_prices", mode="before")
     @classmethod

@@ -6,12 +6,21 @@ it was counted. So every run re-reads score, comment count and removal for the p
 36 hours (one Reddit request per 100 ids), writes what changed, and rebuilds the 30-minute, daily
 and rolling-24-hour rollups of every bucket those posts belong to, plus the rolling windows that
 contain those buckets. Removed posts stay in `posts` (nothing is lost) but stop counting.
+
+With every comment read, refreshing everything no longer fits Reddit's budget (2,000 comments an
+interval is ~1,400 `/api/info` calls over 36 hours, half of all requests). So it chooses, in
+order: every post of the lookback; then the comments that mention a ticker, at chosen ages (a
+comment is refreshed in the run where it turns 1 h, 6 h or 24 h old: three looks, not 72); all
+within `late_scores_max_requests`. What it skipped is counted, by reason, in its output and in
+`late_score_runs`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -29,6 +38,67 @@ LOOKBACK = timedelta(hours=36)
 BUCKET = timedelta(minutes=30)
 
 
+INFO_BATCH = 100  # ids per /api/info request
+DEFAULT_AGES_HOURS = (1.0, 6.0, 24.0)
+DEFAULT_MAX_REQUESTS = 300
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """Which items a run refreshes: posts, then ticker comments at these ages, within a cap."""
+
+    ages_hours: tuple[float, ...] = DEFAULT_AGES_HOURS
+    max_requests: int = DEFAULT_MAX_REQUESTS
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None) -> Priorities:
+        if settings is None:
+            return cls()
+        return cls(tuple(settings.late_scores_ages_hours), settings.late_scores_max_requests)
+
+    def lookback(self, base: timedelta) -> timedelta:
+        oldest = max(self.ages_hours, default=0.0)
+        return max(base, timedelta(hours=oldest) + BUCKET)
+
+
+def choose(
+    rows: Sequence[tuple[Any, ...]], until: datetime, priorities: Priorities
+) -> tuple[list[str], dict[str, int]]:
+    """(ids to refresh, in priority order, and the counts by outcome). `rows` are
+    (post_id, kind, created_utc, has_tickers)."""
+    posts, comments = [], []
+    skipped_no_ticker = skipped_off_age = 0
+    for pid, kind, created, has_tickers in rows:
+        if kind != "comment":
+            posts.append((created, pid))
+            continue
+        if not has_tickers:
+            skipped_no_ticker += 1
+            continue
+        age = until - created
+        # turns one of the ages during this interval: age - 30 min < chosen age <= age
+        if any(age - BUCKET < timedelta(hours=a) <= age for a in priorities.ages_hours):
+            comments.append((created, pid))
+        else:
+            skipped_off_age += 1
+    # newest first within each tier: young scores move most
+    ordered = [p for _, p in sorted(posts, reverse=True)]
+    ordered += [c for _, c in sorted(comments, reverse=True)]
+    cap = priorities.max_requests * INFO_BATCH
+    chosen = ordered[:cap]
+    chosen_set = set(chosen)
+    counts = {
+        "candidates": len(rows),
+        "refreshed_posts": sum(1 for _, p in posts if p in chosen_set),
+        "refreshed_comments": sum(1 for _, c in comments if c in chosen_set),
+        "skipped_no_ticker": skipped_no_ticker,
+        "skipped_off_age": skipped_off_age,
+        "skipped_over_cap": len(ordered) - len(chosen),
+        "requests": math.ceil(len(chosen) / INFO_BATCH),
+    }
+    return chosen, counts
+
+
 class Refreshable(Protocol):
     def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
@@ -41,16 +111,22 @@ def refresh_scores(
     lookback: timedelta = LOOKBACK,
     cfg: AggregationConfig | None = None,
     now: datetime | None = None,
+    priorities: Priorities | None = None,
 ) -> dict[str, int]:
-    """Refresh posts created in [until - lookback, until); rebuild what they feed. Counts back."""
+    """Refresh what `priorities` choose among the items created in the lookback before `until`;
+    rebuild what they feed; record what was skipped. Counts back."""
     migrate(settings)
+    if priorities is None:
+        priorities = Priorities.from_settings(settings if isinstance(settings, Settings) else None)
+    since = until - priorities.lookback(lookback)
     with connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(query("late_scores_candidates"), {"since": until - lookback, "until": until})
+        cur.execute(query("late_scores_candidates"), {"since": since, "until": until})
         rows = cur.fetchall()
-    current = {
-        pid: (score, comments, removed, bucket) for pid, score, comments, removed, bucket in rows
-    }
-    fresh: Mapping[str, dict[str, Any]] = source.refresh(list(current)) if current else {}
+    # posts beyond the post lookback are there only for a comment age beyond it: not posts' due
+    rows = [r for r in rows if r[5] == "comment" or r[6] >= until - lookback]
+    chosen, plan = choose([(r[0], r[5], r[6], r[7]) for r in rows], until, priorities)
+    current = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[0] in set(chosen)}
+    fresh: Mapping[str, dict[str, Any]] = source.refresh(chosen) if chosen else {}
     refreshed_at = now or datetime.now(UTC)
     updates = []
     buckets: set[datetime] = set()
@@ -80,9 +156,10 @@ def refresh_scores(
         )
         if new_score != score or (new_removed and not removed):
             buckets.add(bucket)
-    if updates:
-        with connect(settings) as conn, conn.cursor() as cur:
+    with connect(settings) as conn, conn.cursor() as cur:
+        if updates:
             cur.executemany(query("late_scores_update"), updates)
+        cur.execute(query("late_scores_record_run"), {**plan, "interval_start": until - BUCKET})
     if cfg is None:
         cfg = AggregationConfig.from_settings(settings if isinstance(settings, Settings) else None)
     rebuilt = _rebuild(settings, buckets, until, cfg)
@@ -92,6 +169,7 @@ def refresh_scores(
         "changed": len(updates),
         "removed": removed_now,
         "buckets_rebuilt": rebuilt,
+        **{k: v for k, v in plan.items() if k != "candidates"},
     }
     log.info("late scores until %s: %s", until.isoformat(), counts)
     return counts

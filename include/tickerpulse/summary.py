@@ -23,6 +23,21 @@ def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> str:
     return "\n".join(out)
 
 
+def coverage_line(rows: list[tuple[Any, ...]]) -> str:
+    """One line on how completely Reddit was read (interval_coverage, per source): rows of
+    (source, intervals, complete, lowest coverage, observed, estimated missed)."""
+    if not rows:
+        return "Reddit coverage: not recorded for these intervals"
+    pieces = []
+    for source, intervals, complete, lowest, observed, missed in rows:
+        piece = f"{complete}/{intervals} interval-subreddits complete ({source})"
+        if complete < intervals:
+            piece += f", lowest {100 * float(lowest):.1f}%, about {missed} of {observed + missed}"
+            piece += " items missed"
+        pieces.append(piece)
+    return "Reddit coverage: " + "; ".join(pieces)
+
+
 def build_summary(settings: Settings, start: datetime, end: datetime, top: int = 15) -> str:
     params = {"start": start, "end": end, "top": top}
     with connect(settings) as conn, conn.cursor() as cur:
@@ -32,6 +47,8 @@ def build_summary(settings: Settings, start: datetime, end: datetime, top: int =
         tickers = cur.fetchall()
         cur.execute(query("summary_reasons"), params)
         reasons = cur.fetchall()
+        cur.execute(query("coverage_summary"), params)
+        coverage = cur.fetchall()
     parts = [f"Ticker Pulse — {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", ""]
     parts.append(f"Top {top} tickers by mentions")
     parts.append(_table(["ticker", "mentions", "sentiment", "raw", "tier", "price Δ%"], tickers))
@@ -60,6 +77,7 @@ def build_summary(settings: Settings, start: datetime, end: datetime, top: int =
         f" + duplicates {totals[3]} + bots {totals[4]}"
         f" ({'adds up' if totals[0] == sum(totals[1:]) else 'DOES NOT ADD UP'})"
     )
+    parts.append(coverage_line(coverage))
     parts.append("")
     parts.append("Quarantined and dropped, by reason")
     parts.append(_table(["outcome", "reason", "rows"], reasons))

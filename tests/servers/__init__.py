@@ -98,6 +98,11 @@ class LoopbackServer:
     def handle(self, request: RecordedRequest) -> Reply:
         raise NotImplementedError
 
+    def http_now(self) -> float | None:
+        """The epoch the `Date` header of replies shows; None for real time. A server that
+        replays a timeline returns its clock, as a real server's Date is its own now."""
+        return None
+
     # -- lifecycle ------------------------------------------------------------------------------
     @property
     def port(self) -> int:
@@ -177,6 +182,10 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(reply.body)
 
         do_GET = do_POST = do_HEAD = _serve
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            now = server.http_now()
+            return super().date_time_string(now if now is not None else timestamp)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             pass

@@ -2,11 +2,19 @@
 
 Endpoints: `POST /api/v1/access_token` (client-credentials grant), `GET /r/<sub>/new` (a Listing
 of t3 things, newest first, with `limit` capped at 100, `after`/`before` paging and Reddit's
-1,000-item reach), `GET /api/info?id=<fullname>,...` (the things by fullname, at most 100, as
-praw's `reddit.info(fullnames=...)` asks; tests may change `score` or mark a record removed
-between calls), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
+1,000-item reach), `GET /r/<sub>/comments` (the subreddit-wide comment listing: every t1 thing of
+the subreddit, replies included, whatever thread, newest first, same paging and reach),
+`GET /api/info?id=<fullname>,...` (the things by fullname, at most 100, as praw's
+`reddit.info(fullnames=...)` asks; tests may change `score` or mark a record removed between
+calls), and `GET /comments/<id>` (the [post listing, comment listing] pair, with a
 `more` stub when the post has more top-level comments than `limit`). Text fields are HTML-escaped
 unless `raw_json=1`, as Reddit does. Every API call needs the bearer token it handed out.
+
+Timeline mode (`clock=`, e.g. a `TimelineClock` that runs faster than real time): listings and
+`/api/info` show only what has been created by the clock's "now", so the reach of a listing moves
+with time as on Reddit. `requests_per_minute` limits API calls per client (a sliding window of
+`rate_window_seconds` real seconds, shortened for compressed timelines) and answers the excess
+with 429, `Retry-After` and `x-ratelimit-*` headers, as Reddit does.
 
 Faults, for the fault-injection tests and the soak: each API call (the token grant excepted) takes
 the next queued fault (`fail_next`) or else a random one (`set_chaos(rate, ALL_FAULT_KINDS)`).
@@ -18,13 +26,15 @@ half of the real body; `malformed_listing` sends valid JSON whose Listings lack 
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import html
 import json
+import math
 import re
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -44,6 +54,7 @@ MALFORMED_LISTING = "malformed_listing"
 ALL_FAULT_KINDS = (HTTP_429, HTTP_500, HTTP_503, TIMEOUT, MALFORMED_JSON, MALFORMED_LISTING)
 
 _NEW_PATH = re.compile(r"^/r/(?P<sub>[^/]+)/new/?$")
+_SUB_COMMENTS_PATH = re.compile(r"^/r/(?P<sub>[^/]+)/comments/?$")
 _COMMENTS_PATH = re.compile(r"^/comments/(?P<id>[A-Za-z0-9_]+)(?:/[^/]*)?/?$")
 
 
@@ -55,8 +66,16 @@ class RedditServer(LoopbackServer):
         records: Iterable[dict[str, Any]],
         client_id: str = "test-client",
         client_secret: str = "test-secret",
+        clock: Callable[[], float] | None = None,
+        requests_per_minute: int | None = None,
+        rate_window_seconds: float = 60.0,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        self.requests_per_minute = requests_per_minute
+        self.rate_window_seconds = rate_window_seconds
+        self.rate_limited = 0  # 429s answered because the client went over requests_per_minute
+        self._calls: deque[float] = deque()  # real times of the API calls in the rate window
         self.client_id = client_id
         self.client_secret = client_secret
         self.posts: list[dict[str, Any]] = []
@@ -67,6 +86,16 @@ class RedditServer(LoopbackServer):
             else:
                 self.posts.append(record)
         self.posts.sort(key=lambda r: float(r["created_utc"]), reverse=True)
+        # Per (kind, subreddit): records oldest first, their creation times, name -> position.
+        self._index: dict[tuple[str, str], _Listing] = {}
+        by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for post in self.posts:
+            by_key.setdefault(("t3", str(post["subreddit"]).lower()), []).append(post)
+        for comments in self.comments.values():
+            for c in comments:
+                by_key.setdefault(("t1", str(c["subreddit"]).lower()), []).append(c)
+        for key, items in by_key.items():
+            self._index[key] = _Listing(items)
         # Fault knobs: how long a `timeout` stalls, and the reset a 429 announces (Reddit's is the
         # seconds left in its 600 s window; a test wants it short).
         self.stall_seconds = 2.0
@@ -130,7 +159,6 @@ class RedditServer(LoopbackServer):
                     "user_agent": "tickerpulse-test",
                     "oauth_url": self.url,
                     "reddit_url": self.url,
-                    "comments_per_post": 500,
                     **extra,
                 },
             }
@@ -142,16 +170,49 @@ class RedditServer(LoopbackServer):
             return self._access_token(request)
         if request.headers.get("authorization", "").lower() != f"bearer {TOKEN}":
             return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        if (limited := self._over_rate_limit()) is not None:
+            return limited
         kind = self._queued_fault(request.path) or self.chaos_kind()
         if kind is not None:
             return self._faulty(kind, request)
         return self._route(request)
 
+    def _over_rate_limit(self) -> Reply | None:
+        """Reddit's per-client limit: a 429 saying when the window frees up, or None."""
+        if self.requests_per_minute is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            while self._calls and self._calls[0] <= now - self.rate_window_seconds:
+                self._calls.popleft()
+            if len(self._calls) < self.requests_per_minute:
+                self._calls.append(now)
+                return None
+            self.rate_limited += 1
+            reset = self._calls[0] + self.rate_window_seconds - now
+        wait = str(max(1, math.ceil(reset)))
+        headers = {
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": str(self.requests_per_minute),
+            "x-ratelimit-reset": wait,
+            "Retry-After": wait,
+        }
+        return Reply.json({"message": "Too Many Requests", "error": 429}, 429, headers)
+
+    def http_now(self) -> float | None:
+        return self.clock() if self.clock is not None else None
+
+    def now(self) -> float:
+        """The timeline's now (epoch seconds); without a clock everything has happened."""
+        return self.clock() if self.clock is not None else math.inf
+
     def _route(self, request: RecordedRequest) -> Reply:
         if request.path.rstrip("/") == "/api/info":
             return self._info(request)
         if match := _NEW_PATH.match(request.path):
-            return self._new(request, match["sub"])
+            return self._page(request, "t3", match["sub"])
+        if match := _SUB_COMMENTS_PATH.match(request.path):
+            return self._page(request, "t1", match["sub"])
         if match := _COMMENTS_PATH.match(request.path):
             return self._comments(request, match["id"])
         return Reply.json({"message": "Not Found", "error": 404}, status=404)
@@ -167,29 +228,17 @@ class RedditServer(LoopbackServer):
             {"access_token": TOKEN, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
         )
 
-    def _new(self, request: RecordedRequest, subreddit: str) -> Reply:
-        posts = [p for p in self.posts if str(p["subreddit"]).lower() == subreddit.lower()]
-        posts = posts[:LISTING_REACH]
-        limit = max(1, min(int(request.param("limit") or 25), PAGE_MAX))
-        names = [p["name"] for p in posts]
-        after, before = request.param("after"), request.param("before")
-        if after:
-            begin = names.index(after) + 1 if after in names else len(names)
-            page = posts[begin : begin + limit]
-        elif before:
-            stop = names.index(before) if before in names else 0
-            page = posts[max(0, stop - limit) : stop]
-        else:
-            page = posts[:limit]
-        has_more = bool(page) and page[-1] is not posts[-1]
-        raw = request.param("raw_json") == "1"
-        return Reply.json(
-            _listing(
-                [_thing("t3", p, raw) for p in page],
-                after=page[-1]["name"] if has_more else None,
-                before=page[0]["name"] if page and page[0] is not posts[0] else None,
-            )
+    def _page(self, request: RecordedRequest, kind: str, subreddit: str) -> Reply:
+        """One page of a subreddit listing (`new` posts or `comments`), newest first."""
+        listing = self._index.get((kind, subreddit.lower())) or _Listing([])
+        page, after, before = listing.page(
+            self.now(),
+            max(1, min(int(request.param("limit") or 25), PAGE_MAX)),
+            request.param("after"),
+            request.param("before"),
         )
+        raw = request.param("raw_json") == "1"
+        return Reply.json(_listing([_thing(kind, r, raw) for r in page], after, before))
 
     def _info(self, request: RecordedRequest) -> Reply:
         names = [n for n in (request.param("id") or "").split(",") if n]
@@ -199,7 +248,12 @@ class RedditServer(LoopbackServer):
         for comments in self.comments.values():
             by_name.update({c["name"]: ("t1", c) for c in comments})
         raw = request.param("raw_json") == "1"
-        things = [_thing(*by_name[n], raw) for n in names if n in by_name]
+        now = self.now()
+        things = [
+            _thing(*by_name[n], raw)
+            for n in names
+            if n in by_name and float(by_name[n][1]["created_utc"]) <= now
+        ]
         return Reply.json(_listing(things))
 
     def _comments(self, request: RecordedRequest, post_id: str) -> Reply:
@@ -242,6 +296,40 @@ class RedditServer(LoopbackServer):
         ]
         data = {**comment, "depth": depth, "replies": _listing(replies) if replies else ""}
         return _thing("t1", data, raw)
+
+
+class _Listing:
+    """One subreddit listing: its records oldest first, paged newest first within the reach."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = sorted(items, key=lambda r: (float(r["created_utc"]), str(r["name"])))
+        self.created = [float(r["created_utc"]) for r in self.items]
+        self.position = {str(r["name"]): i for i, r in enumerate(self.items)}
+
+    def page(
+        self, now: float, limit: int, after: str | None, before: str | None
+    ) -> tuple[list[dict[str, Any]], str | None, str | None]:
+        """(records newest first, the `after` cursor, the `before` cursor) at time `now`."""
+        visible = bisect.bisect_right(self.created, now)  # what has happened by now
+        reach = max(0, visible - LISTING_REACH)  # the oldest position a listing still shows
+        if after:
+            top = self.position.get(after, reach)  # a cursor out of reach gives an empty page
+            top = top if reach <= top < visible else reach
+            bottom = max(reach, top - limit)
+        elif before:  # the `limit` items just newer than `before`
+            bottom = self.position.get(before, visible - 1) + 1
+            top = min(visible, bottom + limit)
+        else:
+            top = visible
+            bottom = max(reach, top - limit)
+        page = self.items[bottom:top][::-1]
+        has_more = bool(page) and bottom > reach
+        newer = bool(page) and top < visible
+        return (
+            page,
+            str(page[-1]["name"]) if has_more else None,
+            str(page[0]["name"]) if newer else None,
+        )
 
 
 def _thing(kind: str, data: dict[str, Any], raw_json: bool) -> dict[str, Any]:

@@ -6,10 +6,13 @@ Live and replay implementations are interchangeable, so every stage can run with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import pandas as pd
+
+from tickerpulse.coverage import ListingWalk
 
 # A Reddit record is the `data` object of a Reddit API `t3` (post) or `t1` (comment) thing, as a
 # plain dict: id, name, subreddit, author, title, selftext (posts), body (comments), link_id and
@@ -37,6 +40,15 @@ class RedditSource(Protocol):
     def fetch(
         self, subreddit: str, start: datetime, end: datetime, limit: int
     ) -> list[RedditRecord]: ...
+
+
+@dataclass
+class Sweep:
+    """What a source read for one window: the records, and the listing walks that read them
+    (empty for a source that holds everything, such as a recording)."""
+
+    records: list[RedditRecord]
+    walks: list[ListingWalk] = field(default_factory=list)
 
 
 class PriceSource(Protocol):

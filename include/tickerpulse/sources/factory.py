@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tickerpulse.config import Settings
 from tickerpulse.connections import get_connection
+from tickerpulse.reddit_budget import RequestBudget
 from tickerpulse.sources.base import PriceSource, RedditSource
 
 
@@ -26,8 +27,26 @@ def reddit_source(settings: Settings) -> RedditSource:
                 f"{settings.reddit_conn_id!r} (login=client_id, password=client_secret, "
                 'extra {"user_agent": ...}); see .env.example'
             )
-        return PrawRedditSource.from_connection(conn)
+        budget = request_budget(settings, client=str(conn.get("login") or "reddit"))
+        return PrawRedditSource.from_connection(conn, before_request=budget.take)
     raise ValueError(f"unknown TICKERPULSE_REDDIT_SOURCE {settings.reddit_source!r}")
+
+
+def request_budget(settings: Settings, client: str = "reddit") -> RequestBudget:
+    """The Reddit request budget every caller shares: in the warehouse (across processes) when
+    it is on, else in this process only."""
+    from tickerpulse.reddit_budget import LocalRequestBudget, PostgresRequestBudget
+
+    if settings.warehouse_on:
+        from tickerpulse.warehouse.db import resolve_dsn
+
+        return PostgresRequestBudget(
+            resolve_dsn(settings),
+            settings.reddit_requests_per_minute,
+            settings.reddit_retry_headroom,
+            client=client,
+        )
+    return LocalRequestBudget(settings.reddit_requests_per_minute, settings.reddit_retry_headroom)
 
 
 def price_source(settings: Settings) -> PriceSource:

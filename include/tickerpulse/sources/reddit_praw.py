@@ -1,10 +1,13 @@
 """Live Reddit through praw, with OAuth client credentials (read-only, no user login).
 
-Reddit's `/new` listing is newest first, so the walk stops at the first post older than the
-window: a 30-minute interval costs one or two listing pages, not the whole 1,000-item reach.
-Records are read from what the listing already returned (`vars(obj)`), never through praw's
-lazy attributes, which would cost one HTTP request per post or author. The only other request
-is one comments page per kept post.
+Two listings per subreddit: posts from `/r/<sub>/new` and every comment, replies included and
+whatever thread it belongs to, from the subreddit-wide `/r/<sub>/comments` (praw's
+`subreddit.comments`). Both are newest first, 100 per page, so each walk pages with `after` and
+stops at the first item older than the window. A listing reaches back only about 1,000 items: a
+walk that runs out of listing before it passes the window start has not seen the start, and says
+so in its `ListingWalk` (tickerpulse.coverage), from which extract records the interval's
+coverage. Records are read from what the listing already returned (`vars(obj)`), never through
+praw's lazy attributes, which would cost one HTTP request per item or author.
 
 Faults: every HTTP call goes through `RetryingRequestor` (praw's documented `requestor_class`
 hook), which retries 429s (waiting as long as Reddit's `Retry-After`/`x-ratelimit-reset` says),
@@ -21,9 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,8 +36,9 @@ import prawcore
 import requests
 from praw.models import Comment, MoreComments, Submission
 
+from tickerpulse.coverage import COMMENTS, POSTS, ListingWalk, walk_of
 from tickerpulse.retry import retry_after_s
-from tickerpulse.sources.base import RedditRecord
+from tickerpulse.sources.base import RedditRecord, Sweep
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,6 @@ POST_FIELDS = (
 COMMENT_FIELDS = ("id", "name", "body", "link_id", "parent_id", "created_utc", "score", "permalink")
 # Present only when an API proxy or a future Reddit payload carries them inline; never fetched.
 AUTHOR_FIELDS = ("author_created_utc", "author_link_karma", "author_comment_karma")
-COMMENT_SORT = "top"
 INFO_BATCH = 100  # ids per /api/info request, Reddit's maximum
 REMOVED_TEXTS = ("[removed]", "[deleted]")
 # Statuses worth sending again: rate limited, request timeout, and the server-side failures.
@@ -90,13 +94,25 @@ class RetryPolicy:
 class RetryingRequestor(prawcore.Requestor):
     """A prawcore Requestor that retries transient faults itself; see the module docstring."""
 
-    def __init__(self, *, policy: RetryPolicy | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        before_request: Callable[[bool], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.policy = policy or RetryPolicy()
+        self.before_request = before_request  # the shared request budget, when there is one
+        self.sent = 0  # HTTP requests sent, every try counted: what Reddit's limit counts
+        self.server_now: float | None = None  # the Date of the last answer: Reddit's clock
         super().__init__(timeout=self.policy.timeout_seconds, **kwargs)
 
     def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         what = _describe(args)
         for attempt in range(1, self.policy.attempts + 1):
+            if self.before_request is not None:
+                self.before_request(attempt > 1)  # the budget: a retry may use the headroom
+            self.sent += 1
             try:
                 response = super().request(*args, timeout=self.policy.timeout_seconds, **kwargs)
             except prawcore.RequestException as exc:
@@ -105,6 +121,7 @@ class RetryingRequestor(prawcore.Requestor):
                 problem = f"{type(exc.original_exception).__name__}: {exc.original_exception}"
                 wait = self.policy.backoff(attempt)
             else:
+                self.server_now = _http_date(response) or self.server_now
                 found, wait = _problem(response, self.policy.backoff(attempt))
                 if found is None:
                     return response
@@ -128,6 +145,13 @@ class RetryingRequestor(prawcore.Requestor):
             )
             time.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _http_date(response: requests.Response) -> float | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
 
 def _describe(args: tuple[Any, ...]) -> str:
@@ -186,7 +210,7 @@ def refreshed_state(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class PrawRedditSource:
-    """Posts and top-level comments created in `[start, end)`, as Reddit `data` dicts."""
+    """Posts and comments created in `[start, end)`, as Reddit `data` dicts."""
 
     name = "praw"
 
@@ -198,8 +222,9 @@ class PrawRedditSource:
         oauth_url: str | None = None,
         reddit_url: str | None = None,
         include_comments: bool = True,
-        comments_per_post: int = 20,
         retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        before_request: Callable[[bool], object] | None = None,
     ) -> None:
         urls: dict[str, Any] = {"oauth_url": oauth_url, "reddit_url": reddit_url}
         self._reddit = praw.Reddit(
@@ -208,16 +233,27 @@ class PrawRedditSource:
             user_agent=user_agent,
             check_for_updates=False,
             requestor_class=RetryingRequestor,
-            requestor_kwargs={"policy": retry or RetryPolicy()},
+            requestor_kwargs={"policy": retry or RetryPolicy(), "before_request": before_request},
             **{key: value for key, value in urls.items() if value},
         )
         self._reddit.read_only = True
         self.include_comments = include_comments
-        self.comments_per_post = comments_per_post
+        self.clock = clock  # "now" when Reddit's answer has no Date header
+        # praw builds the requestor itself; its one instance is reachable through the session.
+        requestor = self._reddit._core._authorizer._authenticator._requestor  # type: ignore[attr-defined]
+        self.requestor: RetryingRequestor = requestor
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far (token grant and retries included)."""
+        return self.requestor.sent
 
     @classmethod
-    def from_connection(cls, conn: dict[str, Any]) -> PrawRedditSource:
-        """Build from an Airflow connection as a plain dict (login=client_id, password=secret)."""
+    def from_connection(
+        cls, conn: dict[str, Any], before_request: Callable[[bool], object] | None = None
+    ) -> PrawRedditSource:
+        """Build from an Airflow connection as a plain dict (login=client_id, password=secret);
+        `before_request` is the shared request budget's `take`."""
         extra = conn.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra) if extra.strip() else {}
@@ -233,30 +269,73 @@ class PrawRedditSource:
             oauth_url=extra.get("oauth_url"),
             reddit_url=extra.get("reddit_url"),
             include_comments=_as_bool(extra.get("include_comments", True)),
-            comments_per_post=int(extra.get("comments_per_post", 20)),
             retry=_retry_policy(extra),
+            before_request=before_request,
         )
 
     def fetch(
         self, subreddit: str, start: datetime, end: datetime, limit: int
     ) -> list[RedditRecord]:
+        return self.sweep(subreddit, start, end, limit).records
+
+    def sweep(self, subreddit: str, start: datetime, end: datetime, limit: int) -> Sweep:
+        """Posts (at most `limit`) and every comment created in `[start, end)`, with the walks
+        that read them: what extract needs to record the interval's coverage."""
         lo, hi = _epoch(start), _epoch(end)
-        records: list[RedditRecord] = []
-        for submission in self._reddit.subreddit(subreddit).new(limit=limit):
-            created = _created(submission)
+        sub = self._reddit.subreddit(subreddit)
+        posts, walk = self.walk(POSTS, sub.new(limit=limit), lo, hi, limit)
+        records, walks = [_post_record(p) for p in posts], [walk]
+        if self.include_comments:
+            comments, walk = self.walk(COMMENTS, sub.comments(limit=None), lo, hi, None)
+            records.extend(_comment_record(c) for c in comments)
+            walks.append(walk)
+        return Sweep(records, walks)
+
+    def walk(
+        self, listing: str, things: Iterable[Any], lo: float, hi: float, limit: int | None
+    ) -> tuple[list[Any], ListingWalk]:
+        """The things of a newest-first listing created in `[lo, hi)`, and what the walk covered.
+
+        Stops at the first thing older than `lo`; the listing's end or `limit` stop it earlier.
+        The walk covers up to the moment of its first page by Reddit's clock (the answer's Date,
+        floored to the second), so a sweep long after the window still measures honestly."""
+        sent = self.requests_sent
+        started: float | None = None
+        kept: list[Any] = []
+        seen, oldest, newest, passed = 0, None, None, False
+        for thing in things:
+            if started is None:
+                started = self._listing_now()
+            created = _created(thing)
             if created is None:
-                log.warning(
-                    "r/%s: post %s has no usable created_utc; skipped", subreddit, submission
-                )
+                log.warning("%s: %s has no usable created_utc; skipped", listing, thing)
                 continue
+            seen += 1
+            oldest = created if oldest is None else min(oldest, created)
+            newest = created if newest is None else max(newest, created)
             if created < lo:
-                break  # /new is newest first: everything after this is older still
-            if created >= hi:
-                continue
-            records.append(_post_record(submission))
-            if self.include_comments:
-                records.extend(self._comments(submission, lo, hi))
-        return records
+                passed = True  # newest first: everything after this is older still
+                break
+            if created < hi:
+                kept.append(thing)
+        if started is None:  # an empty listing: its one page answered last
+            started = self._listing_now()
+        exhausted = not passed and (limit is None or seen < limit)
+        walk = walk_of(
+            listing, started, oldest, seen, self.requests_sent - sent, passed, exhausted, newest
+        )
+        if not passed:
+            log.warning(
+                "%s walk ended before the window start (%d items back to %s): %s",
+                listing,
+                seen,
+                oldest,
+                "listing reach" if exhausted else f"limit {limit}",
+            )
+        return kept, walk
+
+    def _listing_now(self) -> float:
+        return self.requestor.server_now or self.clock()
 
     def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Current score, comment count and removal of posts/comments by fullname (t3_/t1_).
@@ -273,19 +352,6 @@ class PrawRedditSource:
                 if name:
                     out[str(name)] = refreshed_state(data)
         return out
-
-    def _comments(self, submission: Submission, lo: float, hi: float) -> list[RedditRecord]:
-        submission.comment_limit = self.comments_per_post
-        submission.comment_sort = COMMENT_SORT
-        forest = submission.comments  # the one comments request for this post
-        forest.replace_more(limit=0)
-        kept = []
-        for index in range(len(forest)):  # the forest's own items are the top-level comments
-            comment = forest[index]
-            created = _created(comment)
-            if created is not None and lo <= created < hi:
-                kept.append(_comment_record(comment))
-        return kept
 
 
 def _post_record(submission: Submission) -> RedditRecord:

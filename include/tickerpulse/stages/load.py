@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 
+from tickerpulse.dedupe_store import write_interval as write_dedupe_keys
 from tickerpulse.options_intent import OPTION_COLUMNS, intent
 from tickerpulse.schema import QUARANTINE_SCHEMA, SCORE_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
@@ -163,6 +164,8 @@ def run(
         cur.execute(query("load_create_staging"))
         copy_rows(cur, "stage_posts", POST_COLUMNS, kept)
         cur.execute(query("load_upsert_posts"))
+        # the 24-hour dedupe index that the next intervals' filter looks up (dedupe_store)
+        write_dedupe_keys(cur, start, ctx.settings.near_duplicate_k)
         copy_rows(cur, "tickerpulse.post_sentiment", SENTIMENT_COLUMNS, scores)
         copy_rows(
             cur,
