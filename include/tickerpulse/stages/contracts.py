@@ -16,6 +16,7 @@ class ExtractOut(TypedDict):
     raw: list[str]  # one raw partition URL per subreddit
     extracted: int
     origins: dict[str, str]  # subreddit -> where its records came from (praw, lake, replay…)
+    coverage: dict[str, float]  # subreddit -> estimated share of the interval seen (1.0: complete)
 
 
 class ValidateOut(TypedDict):
@@ -35,6 +36,7 @@ class FilterOut(TypedDict):
     duplicates: int
     bots: int
     dropped_by_reason: dict[str, int]
+    history_rows_read: int  # fingerprint rows the 24-hour dedupe looked up (bounded per run)
     tickers: list[str]
     mentions_dropped_by_reason: dict[str, int]
 
