@@ -118,7 +118,12 @@ def full_history(cur: Any, interval_start: datetime, k: int) -> History:
 
 def write_interval(cur: Any, interval_start: datetime, k: int) -> None:
     """Write the keys of the posts just loaded for this interval (in the load's transaction), and
-    prune keys before the window + margin when it is the newest interval."""
+    prune keys before the window + margin when it is the newest interval.
+
+    Coverage is ensured first, as `filter` does, so the tables (and their state row) are the same
+    whether or not this warehouse's filter ran for the interval (a load retried on its own).
+    """
+    ensure_coverage(cur, interval_start - DEDUPE_WINDOW, k)
     params = {**_pair_params(k), "interval_start": interval_start}
     cur.execute(query("dedupe_write_interval"), params)
     cur.execute(query("dedupe_newest_interval"))
