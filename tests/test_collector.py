@@ -50,7 +50,7 @@ def _collector(server: RedditServer, clock: TimelineClock, lake: Lake) -> Collec
         lake,
         [SUB],
         min_poll=5,
-        max_poll=300,
+        max_poll=30,
         clock=clock,
         sleep=clock.advance,  # the fast clock: waiting moves the timeline, not the test
     )
