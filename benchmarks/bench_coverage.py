@@ -24,7 +24,7 @@ import itertools
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers.reddit_server import RedditServer  # noqa: E402
 from tests.servers.reddit_timeline import Burst, TimelineClock, generate  # noqa: E402
+
 from tickerpulse.collector import Collector, landed, landed_walks  # noqa: E402
 from tickerpulse.coverage import COMMENTS, POSTS, window_coverage  # noqa: E402
 from tickerpulse.lake import Lake  # noqa: E402
