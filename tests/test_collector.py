@@ -180,3 +180,18 @@ def test_the_cli_collects_until_told_and_refuses_a_replay_source(
     assert landed == {r["name"] for r in records}  # both listings, everything within reach
     assert (Path(pipeline_env["TICKERPULSE_HOME"]) / "collector.heartbeat").exists()
     assert "stopped after 2 polls" in capsys.readouterr().out
+
+
+def test_retention_prunes_old_landing_days_and_keeps_the_checkpoints(tmp_path: Path) -> None:
+    from tickerpulse.ops.retention import prune_lake
+
+    lake = Lake((tmp_path / "lake").as_uri())
+    old = "landing/reddit/subreddit=x/dt=2024-01-01/hour=10/comments-1.json"
+    new = "landing/reddit/subreddit=x/dt=2024-03-05/hour=10/comments-2.json"
+    state = "landing/reddit/_state/subreddit=x/listing=comments.json"
+    for rel in (old, new, state):
+        lake.write_bytes(rel, b"{}")
+
+    prune_lake(lake, 400, 14, now=datetime(2024, 3, 6, tzinfo=UTC))
+
+    assert not lake.exists(old) and lake.exists(new) and lake.exists(state)
