@@ -12,17 +12,19 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= True
 export YF_DISABLE_CURL_CFFI := 1
 
-.PHONY: help install demo test lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm collect bench-coverage
+.PHONY: help install demo test test-fast lint typecheck lock check-lock airflow sample clean extraction-report benchmarks soak bench-llm bench-scale collect bench-coverage
 
 help:
 	@echo "make demo      run the reddit_sentiment DAG over 16 intervals of the sample, print a summary"
-	@echo "make test      run the test suite"
+	@echo "make test      run the test suite (what CI runs)"
+	@echo "make test-fast the suite without the tests marked slow: the inner loop (a few minutes)"
 	@echo "make airflow   start Airflow standalone on http://127.0.0.1:8080 with the DAGs loaded"
 	@echo "make lint      ruff + mypy"
 	@echo "make lock      recompile requirements.lock from pyproject.toml"
 	@echo "make extraction-report  ticker and options-intent precision/recall on hand-labelled real texts"
 	@echo "make benchmarks         the quick benchmarks (Grafana and price-fetch ones: see README)"
 	@echo "make bench-llm          LLM scoring on real WSB data: calls, fill, tokens/min, faults (~3 min)"
+	@echo "make bench-scale        one hot interval (10k/50k/208k posts) through the DAG: time, RSS, XCom"
 	@echo "make soak               48 intervals with 10% random faults vs a fault-free run, table by table"
 
 $(BIN)/python:
@@ -40,11 +42,11 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 install: $(VENV)/.installed
 
 check-lock: install
-	$(BIN)/python -m tickerpulse.lockcheck
+	$(BIN)/python -m tools.lockcheck
 
 lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
-	$(BIN)/python -m tickerpulse.lockcheck --write
+	$(BIN)/python -m tools.lockcheck --write
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
@@ -56,8 +58,13 @@ demo: install $(AIRFLOW_HOME)/airflow.db
 test: install check-lock lint
 	$(BIN)/python -m pytest -q
 
+# The inner loop: every test not marked `slow` (full DAG runs, Airflow servers, killed processes,
+# big property runs), no lint or lock check. `make test` still runs everything, and is what CI runs.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
 lint: install
-	$(BIN)/ruff check include dags plugins tests benchmarks
+	$(BIN)/ruff check include dags plugins tests benchmarks tools
 	$(BIN)/mypy
 
 typecheck: install
@@ -84,6 +91,9 @@ soak: install
 bench-llm: install
 	$(BIN)/python benchmarks/bench_llm_scoring.py
 
+bench-scale: install
+	$(BIN)/python benchmarks/bench_scale.py $(SIZES)
+
 # The Reddit collector (docs/COVERAGE.md): needs TICKERPULSE_REDDIT_SOURCE=praw and the
 # reddit_default connection (AIRFLOW_CONN_REDDIT_DEFAULT); stops on Ctrl-C after the current poll.
 collect: install
@@ -93,7 +103,7 @@ bench-coverage: install
 	$(BIN)/python benchmarks/bench_coverage.py
 
 sample: install
-	$(BIN)/python -m tickerpulse.sample.generate include/tickerpulse/data/sample
+	$(BIN)/python -m tools.generate_sample include/tickerpulse/data/sample
 
 clean:
 	rm -rf $(WORK)

@@ -2,7 +2,7 @@
 dense 30-minute rollups for 500 tickers (about 8.7 million rows) plus posts, before and after the
 serving layer of sql/004_serving.sql.
 
-"after" is the dashboards' SQL as Grafana sends it (macros expanded by tickerpulse.grafana_macros),
+"after" is the dashboards' SQL as Grafana sends it (macros expanded by tools.grafana_macros),
 run as tickerpulse_reader. "before" is measured in the same run on the same data: the naive form
 of the panel from benchmarks/naive_panels/ (30-minute rows for every range) where one exists, else
 the same SQL, in both cases inside a rolled-back transaction with 004's indexes dropped.
@@ -33,14 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "include"), str(ROOT)]
 
 from benchmarks.seed_serving import seed  # noqa: E402
-
-from tickerpulse.grafana_macros import (  # noqa: E402
+from tools.grafana_macros import (  # noqa: E402
     PanelQuery,
     QueryContext,
     default_variables,
     expand,
     grafana_queries,
 )
+
 from tickerpulse.warehouse.migrate import migrate  # noqa: E402
 
 GRAFANA = ROOT / "grafana"

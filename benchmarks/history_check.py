@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the dev tooling (tools/) is not installed with the package
 SHARED = ROOT.parent / "shared" / "data"
 CHECK_TICKERS = ("GME", "AMC", "BB", "NOK", "PLTR")
 
@@ -133,7 +134,8 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="tp-history-"))
     dsn = _prepare_environment(work, args.dsn)
 
-    from tickerpulse.analysis.real_data import build_daily_price_files
+    from tools.real_data import build_daily_price_files
+
     from tickerpulse.cli import main as cli
 
     build_daily_price_files(prices, work / "replay")

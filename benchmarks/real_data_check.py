@@ -13,10 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tickerpulse.analysis.real_data import CHECK_TICKERS, run_check
-from tickerpulse.analysis.scorecard import render
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the dev tooling (tools/) is not installed with the package
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from tools.real_data import CHECK_TICKERS, run_check  # noqa: E402
+
+from tickerpulse.analysis.scorecard import render  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
 
 
 def _fmt(value: object) -> str:

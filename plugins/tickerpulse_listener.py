@@ -77,7 +77,15 @@ def _return_counts(ti: Any) -> dict[str, int] | None:
     except Exception:  # noqa: BLE001 - no return value is not an error
         log.debug("no return value for %s", ti.task_id, exc_info=True)
         return None
-    return stage_counts(value)
+    return stage_counts(value, _count_fields(ti))
+
+
+def _count_fields(ti: Any) -> frozenset[str] | None:
+    """The count fields of the task's declared output (reddit_sentiment's stages), else None."""
+    from tickerpulse.stages.contracts import STAGE_OUTPUTS, count_fields
+
+    contract = STAGE_OUTPUTS.get(ti.task_id) if ti.dag_id == "reddit_sentiment" else None
+    return count_fields(contract) if contract is not None else None
 
 
 def _record_task(ti: Any, state: str, error: object = None, with_counts: bool = False) -> None:

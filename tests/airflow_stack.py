@@ -1,9 +1,8 @@
 """Airflow on loopback, driven through its REST API the way the UI drives it.
 
-Shared by the tests that run the project's DAGs in a real Airflow rather than in-process:
-tests/test_rest_backfill.py (`airflow standalone`: one process, LocalExecutor) and
-tests/test_celery_workers.py (one process per component, CeleryExecutor, two workers). Both
-compare the warehouse a backfill leaves with the one `dag.test()` leaves for the same intervals,
+Used by tests/test_rest_backfill.py, which runs the project's DAGs in a real Airflow rather than
+in-process (compose's Celery stack from tests/celery_stack.py, or `airflow standalone`), and
+compares the warehouse a backfill leaves with the one `dag.test()` leaves for the same intervals,
 so the reference runs live here too.
 """
 

@@ -440,7 +440,7 @@ def output_checksums(
     """{table: (rows, md5)} over the pipeline's output: ops tables and RUN_TELEMETRY left out,
     with the arm's working folder (in Data Docs paths and lake URLs) written as `<work>`, since
     each arm has its own."""
-    from tickerpulse.warehouse.checksum import pipeline_checksums
+    from tools.warehouse_checksum import pipeline_checksums
 
     return pipeline_checksums(
         dsn, schema=schema, skip_columns=RUN_TELEMETRY, replace=(str(work), "<work>")

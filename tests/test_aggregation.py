@@ -31,7 +31,8 @@ CFG = AggregationConfig(source_weights={"wallstreetbets": 1.0, "stocks": 0.8, "i
 
 def test_published_worked_example() -> None:
     mean = weighted_mean([0.9, 0.2, -0.6], [1.0637, 0.6526, 0.1206])
-    assert mean is not None and round(mean, 3) == 0.553
+    assert mean is not None
+    assert round(mean, 3) == 0.553
 
 
 def test_tiers_at_the_published_thresholds() -> None:
@@ -46,7 +47,8 @@ def test_weight_parts_follow_the_documented_factors() -> None:
     m = Mention("t3_a", "stocks", END - timedelta(hours=2), 10, 0.5, "scored", 0.4)
     parts = weight_parts(m, END, CFG)
     assert parts.decay == pytest.approx(math.exp(-0.2))
-    assert parts.source == 0.8 and parts.ambiguity == 0.5
+    assert parts.source == 0.8
+    assert parts.ambiguity == 0.5
     assert parts.upvotes == pytest.approx(1 + math.log(11))
     negative = Mention("t3_b", "other", END, -40, 1.0, "scored", 0.1)
     assert weight_parts(negative, END, CFG).upvotes == 1.0  # downvotes do not go below 1
@@ -129,7 +131,8 @@ def test_properties_positive_clamped_permutation_invariant(
     shuffled = rows[:]
     rnd.shuffle(shuffled)
     again = aggregate(shuffled, END, CFG)
-    assert again.tier == result.tier and again.mentions == result.mentions
+    assert again.tier == result.tier
+    assert again.mentions == result.mentions
     for a, b in (
         (again.weighted_mean, result.weighted_mean),
         (again.confidence, result.confidence),
@@ -142,7 +145,8 @@ def test_properties_positive_clamped_permutation_invariant(
 def test_weighted_mean_lies_between_the_scores(pairs: list[tuple[float, float]]) -> None:
     scores, weights = zip(*pairs, strict=True)
     mean = weighted_mean(scores, weights)
-    assert mean is not None and min(scores) - 1e-9 <= mean <= max(scores) + 1e-9
+    assert mean is not None
+    assert min(scores) - 1e-9 <= mean <= max(scores) + 1e-9
 
 
 def _insert(
@@ -211,7 +215,8 @@ def test_sql_matches_the_python_reference(fresh_db: str) -> None:
         for value, want in zip(got[3:8], (agg.raw_mean, agg.weighted_mean, agg.total_weight,
                                           agg.consensus, agg.confidence), strict=True):  # fmt: skip
             assert value == pytest.approx(want, abs=2e-6), ticker
-        assert got[8] == agg.tier and got[9] == ranks[ticker]
+        assert got[8] == agg.tier
+        assert got[9] == ranks[ticker]
         assert rolling[ticker][0] == agg.mentions  # the same posts are inside the 24 hours
 
 

@@ -16,8 +16,11 @@ from tickerpulse.warehouse.migrate import migrate
 
 def test_correlate_reports_n_and_refuses_what_it_cannot_compute() -> None:
     got = correlate([1, 2, 3, 4, np.nan], [2, 4, 6, 8, 1])
-    assert got.n == 4 and got.pearson == pytest.approx(1.0) and got.spearman == pytest.approx(1.0)
-    assert got.pearson_p is not None and got.pearson_p < 1e-6
+    assert got.n == 4
+    assert got.pearson == pytest.approx(1.0)
+    assert got.spearman == pytest.approx(1.0)
+    assert got.pearson_p is not None
+    assert got.pearson_p < 1e-6
     assert correlate([1, 1, 1], [1, 2, 3]).pearson is None  # constant: undefined, not 0
     assert correlate([1, 2], [1, 2]).pearson is None  # too few pairs
 
@@ -27,13 +30,15 @@ def test_best_lag_finds_a_lead() -> None:
     x = rng.normal(size=40)
     y = np.concatenate([[0.0, 0.0], x[:-2]])  # y follows x two steps later
     lag, r = best_lag(x, y, 5)
-    assert lag == 2 and r == pytest.approx(1.0)
+    assert lag == 2
+    assert r == pytest.approx(1.0)
 
 
 def test_hit_rate_against_always_up() -> None:
     got = hit_rate([0.5, -0.2, 0.1, 0.0, -0.4], [0.01, 0.02, 0.03, 0.05, -0.01])
     assert (got.n, got.hits) == (4, 3)  # the neutral day makes no call
-    assert got.hit_rate == 0.75 and got.baseline_up_rate == 0.75
+    assert got.hit_rate == 0.75
+    assert got.baseline_up_rate == 0.75
 
 
 def test_job_fills_the_tables_grafana_reads(fresh_db: str) -> None:
@@ -71,9 +76,11 @@ def test_job_fills_the_tables_grafana_reads(fresh_db: str) -> None:
         rows = {r[0]: r[1:] for r in cur.fetchall()}
         cur.execute("SELECT n, hit_rate, baseline_up_rate FROM tickerpulse.hit_rates")
         hits = cur.fetchone()
-    assert rows["1d"][1] >= 19 and rows["1d"][2] == pytest.approx(1.0, abs=1e-3)
+    assert rows["1d"][1] >= 19
+    assert rows["1d"][2] == pytest.approx(1.0, abs=1e-3)
     assert rows["1d"][3] == 0
-    assert hits[1] == 1.0 and 0 < hits[2] < 1
+    assert hits[1] == 1.0
+    assert 0 < hits[2] < 1
     # A re-run replaces the day, it does not add to it.
     run_analysis(fresh_db, date(2024, 3, 29), AnalysisConfig(window_days=28))
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:

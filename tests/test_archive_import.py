@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from tickerpulse.archive.summary import backfill_command, render
 from tickerpulse.cli import main
 from tickerpulse.intervals import Interval
 from tickerpulse.lake import Lake
+from tickerpulse.ops.retention import imported_days, prune_lake
 from tickerpulse.parse import parse_record
 from tickerpulse.schema import RAW_POST_SCHEMA
 from tickerpulse.stages import paths
@@ -281,6 +282,24 @@ def test_importing_the_same_file_twice_changes_no_byte(tmp_path: Path) -> None:
     assert again.already_in_lake == first.written + first.repeated_in_input
     assert not any(p.wrote_file for p in again.partitions)
     assert again.adds_up
+
+
+def test_retention_keeps_imported_days_whatever_their_age(tmp_path: Path) -> None:
+    lake_dir = tmp_path / "lake"
+    lake = Lake(lake_dir.as_uri())
+    run_import([_write(tmp_path / "a.zst", MIXED)], lake, tmp_path / "work")
+    imported = _partitions(lake_dir)
+    assert imported
+    assert all("dt=2021-01-28" in rel for rel in imported)
+    live_old = "raw/reddit/subreddit=robinhood/dt=2021-01-27/interval=2330.parquet"
+    lake.write_bytes(live_old, b"collected live, not imported")
+
+    result = prune_lake(lake, 400, 14, now=datetime(2026, 12, 1, tzinfo=UTC))
+
+    assert imported_days(lake) == {date(2021, 1, 28)}
+    assert _partitions(lake_dir) == imported  # byte for byte
+    assert [d.rsplit("/", 1)[-1] for d in result["raw"].deleted] == ["dt=2021-01-27"]
+    assert not lake.exists(live_old)
 
 
 def test_only_the_subreddits_asked_for_are_imported_and_the_rest_counted(tmp_path: Path) -> None:

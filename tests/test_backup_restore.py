@@ -59,7 +59,8 @@ def test_dump_restore_round_trip_gives_identical_row_counts(
     lake = Lake((tmp_path / "lake").as_uri())
     done = backup_warehouse(fresh_db, lake, now=NOW)
     assert done.url.endswith("backups/warehouse/" + backup_name(NOW))
-    assert done.size_bytes > 0 and len(done.sha256) == 64
+    assert done.size_bytes > 0
+    assert len(done.sha256) == 64
 
     with new_database(pg_admin_dsn, "tp_restore") as restored_dsn:
         local = download_backup(lake, done.url, tmp_path / "w.dump")
@@ -67,7 +68,8 @@ def test_dump_restore_round_trip_gives_identical_row_counts(
         restored = table_row_counts(restored_dsn)
         assert restored == at_dump_time  # every table, public.tickerpulse_migrations included
         assert len(restored) >= 10
-        assert restored["tickerpulse.symbols"] == 2 and restored["tickerpulse.prices"] == 49
+        assert restored["tickerpulse.symbols"] == 2
+        assert restored["tickerpulse.prices"] == 49
         # the dump's own row in tickerpulse.backups is written once the upload succeeded
         assert table_row_counts(fresh_db)["tickerpulse.backups"] == 1
         with psycopg2.connect(restored_dsn) as conn, conn.cursor() as cur:
@@ -91,7 +93,8 @@ def test_restore_command_keeps_the_password_off_the_command_line() -> None:
     cmd = restore_command(Path("/b/w.dump"), "postgresql://u:s3cret@db:5432/new")
     assert "s3cret" not in cmd
     assert cmd.startswith("pg_restore --no-owner --exit-on-error")
-    assert "dbname=new" in cmd and cmd.endswith("/b/w.dump")
+    assert "dbname=new" in cmd
+    assert cmd.endswith("/b/w.dump")
 
 
 def test_backups_to_delete_keeps_recent_and_a_minimum() -> None:

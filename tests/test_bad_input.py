@@ -24,6 +24,7 @@ from typing import Any
 import psycopg2
 import pytest
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.config import load_settings
 from tickerpulse.intervals import Interval
 from tickerpulse.parse import MAX_TEXT_CHARS
@@ -32,7 +33,6 @@ from tickerpulse.scoring.factory import make_scorer
 from tickerpulse.stages import extract, load, plan, score, validate
 from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
-from tickerpulse.stages.filter import author_hash
 
 START = datetime(2024, 3, 5, 0, 0, tzinfo=UTC)
 END = START + timedelta(minutes=30)
@@ -427,14 +427,16 @@ def test_every_record_is_accounted_for_and_the_counts_reconcile(outcome: Outcome
 def test_loaded_cases(outcome: Outcome, name: str) -> None:
     case = _case(outcome, name)
     assert case.post_id in outcome.posts, f"{name} was not loaded"
-    assert not _quarantined(outcome, name) and case.post_id not in outcome.dropped
+    assert not _quarantined(outcome, name)
+    assert case.post_id not in outcome.dropped
 
 
 @pytest.mark.parametrize("name", [c.name for c in build_cases() if c.outcome == "dropped"])
 def test_dropped_cases(outcome: Outcome, name: str) -> None:
     case = _case(outcome, name)
     assert outcome.dropped.get(str(case.post_id)) == case.detail[0]
-    assert case.post_id not in outcome.posts and not _quarantined(outcome, name)
+    assert case.post_id not in outcome.posts
+    assert not _quarantined(outcome, name)
 
 
 @pytest.mark.parametrize("name", [c.name for c in build_cases() if c.outcome == "quarantined"])
@@ -467,7 +469,8 @@ def test_prompt_injection_is_stored_and_scored_like_any_text(outcome: Outcome) -
     scorer = make_scorer("offline", outcome.ctx.settings)
     text = f"{PROMPT_TITLE}\n\n{PROMPT_BODY}"
     alone = scorer.score_batch([PostToScore(str(case.post_id), text, ("TSLA",))])
-    assert alone.scores and outcome.sentiment[(str(case.post_id), "TSLA")] == (
+    assert alone.scores
+    assert outcome.sentiment[(str(case.post_id), "TSLA")] == (
         "scored",
         pytest.approx(alone.scores[0].score),
     )
@@ -505,18 +508,22 @@ def test_nul_bytes_and_lone_surrogates_are_cleaned_not_fatal(outcome: Outcome) -
 
 def test_right_to_left_and_emoji_only_text(outcome: Outcome) -> None:
     rtl = outcome.posts[str(_case(outcome, "rtl").post_id)]
-    assert rtl["body"] == RTL_BODY and rtl["tickers"] == ["AAPL"]
+    assert rtl["body"] == RTL_BODY
+    assert rtl["tickers"] == ["AAPL"]
     assert outcome.sentiment[(str(_case(outcome, "rtl").post_id), "AAPL")][0] == "scored"
     emoji = outcome.posts[str(_case(outcome, "emoji_only").post_id)]
-    assert emoji["tickers"] == [] and emoji["title"] == "🚀🚀🚀"
+    assert emoji["tickers"] == []
+    assert emoji["title"] == "🚀🚀🚀"
     assert not [k for k in outcome.sentiment if k[0] == _case(outcome, "emoji_only").post_id]
 
 
 def test_removed_posts_keep_their_title_but_the_placeholder_is_no_text(outcome: Outcome) -> None:
     removed = outcome.posts[str(_case(outcome, "removed_post").post_id)]
-    assert removed["body"] == "[removed]" and removed["tickers"] == []
+    assert removed["body"] == "[removed]"
+    assert removed["tickers"] == []
     comment = outcome.posts[str(_case(outcome, "removed_comment").post_id)]
-    assert comment["body"] == "[removed]" and comment["tickers"] == []
+    assert comment["body"] == "[removed]"
+    assert comment["tickers"] == []
 
 
 def test_no_author_name_reaches_the_warehouse(outcome: Outcome) -> None:
@@ -542,7 +549,8 @@ def test_no_author_name_reaches_the_warehouse(outcome: Outcome) -> None:
 
 def test_quarantined_records_otherwise_keep_their_original_json(outcome: Outcome) -> None:
     stored = next(json.loads(raw) for _, _, raw in outcome.quarantine if '"score_text"' in raw)
-    assert stored["score"] == "lots" and stored["case"] == "score_text"
+    assert stored["score"] == "lots"
+    assert stored["case"] == "score_text"
 
 
 def test_raw_author_names_are_stored_only_when_switched_on(outcome: Outcome) -> None:

@@ -78,30 +78,34 @@ def test_jsonl_is_the_online_request_body_and_results_match_by_custom_id(
 ) -> None:
     posts = _posts(30)
     batch_id, requests = _submit_and_finish(server, posts)
-    assert len(requests) == 10 and len(set(requests)) == 10
+    assert len(requests) == 10
+    assert len(set(requests)) == 10
     lines = server.input_lines(batch_id)
     scorer = _scorer(server)
     for line in lines:  # exactly what the online scorer would POST to /v1/chat/completions
-        assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+        assert line["method"] == "POST"
+        assert line["url"] == "/v1/chat/completions"
         assert line["body"] == scorer.request_body(requests[line["custom_id"]])
     out_order = [line["custom_id"] for line in server.output_lines(batch_id)]
-    assert sorted(out_order) == sorted(requests) and out_order != [
-        line["custom_id"] for line in lines
-    ]
+    assert sorted(out_order) == sorted(requests)
+    assert out_order != [line["custom_id"] for line in lines]
     assert [b["status"] for b in server.batches.values()] == ["completed"]
 
     collected, output, errors = batch_api.collect(
         _client(server), batch_id, requests, scorer.check_answer
     )
-    assert errors == b"" and output.count(b"\n") == 10
+    assert errors == b""
+    assert output.count(b"\n") == 10
     got = sorted(
         (s.post_id, s.ticker, s.score, s.label)
         for _, scores, _, _ in collected.answers
         for s in scores
     )
     assert got == sorted(row for p in posts for row in _expected(p))
-    assert collected.problems == {} and collected.failed_requests == 0
-    assert collected.tokens_in > 0 and collected.tokens_out > 0
+    assert collected.problems == {}
+    assert collected.failed_requests == 0
+    assert collected.tokens_in > 0
+    assert collected.tokens_out > 0
     usage = [line["response"]["body"]["usage"] for line in server.output_lines(batch_id)]
     assert collected.tokens_in == sum(u["prompt_tokens"] for u in usage)
     per_post = {p.post_id: (tin, tout) for p, _, tin, tout in collected.answers}
@@ -168,7 +172,8 @@ def test_matching_ignores_unknown_and_repeated_ids_and_reports_missing_requests(
     collected = batch_api.match_results(
         requests, lines, [], LlmScorer("http://127.0.0.1:9/v1", "k", "m").check_answer
     )
-    assert collected.unknown_lines == 2 and collected.missing_requests == 1
+    assert collected.unknown_lines == 2
+    assert collected.missing_requests == 1
     assert {p.post_id for p, _, _, _ in collected.answers} == set(ids_a)
     assert {s.score for _, scores, _, _ in collected.answers for s in scores} == {0.5}
     assert {(tin, tout) for _, _, tin, tout in collected.answers} == {(50, 20)}
@@ -215,7 +220,8 @@ def test_trigger_polls_until_terminal_and_sensor_fails_unless_completed(
         return await anext(BatchJobTrigger(**kwargs).run())
 
     event = asyncio.run(first_event())
-    assert event.payload["status"] == "completed" and event.payload["batch_id"] == batch_id
+    assert event.payload["status"] == "completed"
+    assert event.payload["batch_id"] == batch_id
     assert len(server.batch_polls()) == 5  # validating, 3x in progress, completed
     sensor = BatchJobSensor(task_id="wait", batch={"batch_id": batch_id})
     assert sensor.execute_complete({}, event.payload) == event.payload
@@ -286,7 +292,8 @@ def test_range_params_and_the_llm_policy_pick_the_posts(tmp_path: Path) -> None:
         ]
         lake.write_table(paths.shard(interval, 0), pa.Table.from_pylist(rows, schema=SHARD_SCHEMA))
     found, missing = posts_in_shards(settings, [*night, *market], "always")
-    assert len(found) == 6 and missing == [market[1].key]
+    assert len(found) == 6
+    assert missing == [market[1].key]
     found, _ = posts_in_shards(settings, [*night, *market], "market_hours")
     assert {p.post_id.split(":")[0] for p, _ in found} == {market[0].key}
 
@@ -331,7 +338,8 @@ def test_prefill_then_llm_backfill_makes_no_chat_calls(
     assert _state(sentiment.test(logical_date=logical, run_conf={"scorer": "offline"})) == "success"
     window = {"start": WINDOW.isoformat(), "end": (WINDOW + timedelta(minutes=30)).isoformat()}
     assert _state(prefill.test(run_conf=window)) == "success"
-    assert server.completions() == [] and len(server.batch_creates()) == 1
+    assert server.completions() == []
+    assert len(server.batch_creates()) == 1
     (batch_id,) = server.batches
     asked = {
         post["id"]: post
@@ -411,7 +419,8 @@ def test_prefill_of_an_expired_batch_fails_and_caches_nothing(
     dag_run = _dag("llm_batch_prefill").test(run_conf=window)
     assert _state(dag_run) == "failed"
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-    assert states["wait"].endswith("failed") and states["submit"].endswith("success")
+    assert states["wait"].endswith("failed")
+    assert states["submit"].endswith("success")
     assert len(server.batch_creates()) == 1
     dsn = pipeline_env["DATABASE_URL"]
     assert _fetch(dsn, "SELECT count(*) FROM tickerpulse.llm_score_cache")[0][0] == 0

@@ -11,7 +11,8 @@ from tickerpulse.tokens import count_tokens, count_tokens_many
 
 
 def test_count_tokens_offline_and_special_markers_are_text() -> None:
-    assert count_tokens("") == 0 and count_tokens(None) == 0
+    assert count_tokens("") == 0
+    assert count_tokens(None) == 0
     assert count_tokens("hello world") == 2
     assert count_tokens("<|endoftext|>") > 1  # plain text, not one control token
     assert count_tokens_many(["hello world", None, "🚀"]) == [2, 0, count_tokens("🚀")]
@@ -101,12 +102,15 @@ def test_packing_properties(
     assert [b.batch_no for b in batches] == list(range(len(batches)))
     order = {pid: i for i, (pid, _) in enumerate(items)}
     for b in batches:
-        assert b.post_ids and b.input_tokens == sum(cost[p] for p in b.post_ids)
+        assert b.post_ids
+        assert b.input_tokens == sum(cost[p] for p in b.post_ids)
         assert [order[p] for p in b.post_ids] == sorted(order[p] for p in b.post_ids)
         if b.oversized:
-            assert len(b.post_ids) == 1 and b.input_tokens > budget
+            assert len(b.post_ids) == 1
+            assert b.input_tokens > budget
         else:
-            assert b.input_tokens <= budget and len(b.post_ids) <= max_items
+            assert b.input_tokens <= budget
+            assert len(b.post_ids) <= max_items
 
     shards = group_into_shards(batches, max_shards=max_shards, min_batches_per_shard=min_per_shard)
     assert 1 <= len(shards) <= max_shards

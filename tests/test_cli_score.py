@@ -61,13 +61,16 @@ def test_score_csv(tmp_path: Path, symbols: Path) -> None:
     rows = read_output(out)
     assert [r["id"] for r in rows] == ["t3_a", "t1_b", "t1_c", "t1_d"]
     a, b, c, d = rows
-    assert a["label"] == "bullish" and a["tickers"] == "GME;TSLA"
-    assert b["label"] == "bearish" and b["tickers"] == "TSLA;DIS"
+    assert a["label"] == "bullish"
+    assert a["tickers"] == "GME;TSLA"
+    assert b["label"] == "bearish"
+    assert b["tickers"] == "TSLA;DIS"
     assert (c["sentiment"], c["label"], c["tickers"]) == ("0.0000", "neutral", "")
     assert (d["sentiment"], d["label"]) == ("0.0000", "neutral")
     for r in rows:
         value = float(r["sentiment"])
-        assert -1.0 <= value <= 1.0 and len(r["sentiment"].split(".")[1]) == 4
+        assert -1.0 <= value <= 1.0
+        assert len(r["sentiment"].split(".")[1]) == 4
 
 
 def test_score_jsonl_with_null_and_nan_text(tmp_path: Path, symbols: Path) -> None:

@@ -107,7 +107,8 @@ def test_the_collector_keeps_up_with_1000_a_minute(
     assert len(truth) > 29_000
     assert len(ids) == len(set(ids))  # none twice
     assert out["extracted"] == len(truth)  # every post and comment of the interval
-    assert row["source"] == "collector" and row["coverage"] == 1.0, row
+    assert row["source"] == "collector", row
+    assert row["coverage"] == 1.0, row
     assert row["complete"], row
     per_minute = collector_requests / ((HI + 10 - (LO - 120)) / 60)
     assert per_minute <= 60  # well inside Reddit's 100 a minute
@@ -141,16 +142,21 @@ def test_a_restart_resumes_without_duplicates_or_records_the_gap(
     ]
     assert len(landed_names) == len(set(landed_names))  # not even in the landing zone
     if not loses:
-        assert first.gap is None and first.walk.covered_from <= LO + 600
-        assert out["extracted"] == len(truth) and row["complete"] and row["coverage"] == 1.0
+        assert first.gap is None
+        assert first.walk.covered_from <= LO + 600
+        assert out["extracted"] == len(truth)
+        assert row["complete"]
+        assert row["coverage"] == 1.0
     else:
         assert first.gap is not None
         gap_from, gap_to = first.gap
-        assert LO + 590 <= gap_from <= LO + 600 and LO + 830 < gap_to < LO + 870
+        assert LO + 590 <= gap_from <= LO + 600
+        assert LO + 830 < gap_to < LO + 870
         assert not row["complete"]
         (span,) = row["uncovered"]
         assert span["listing"] == "comments"
-        assert abs(span["start"] - gap_from) < 30 and abs(span["end"] - gap_to) < 1
+        assert abs(span["start"] - gap_from) < 30
+        assert abs(span["end"] - gap_to) < 1
         missed = len(truth) - out["extracted"]
         assert 3000 < missed < 5000  # ~4 of the 5 minutes at 1,000 a minute
         assert abs(row["missed"] - missed) <= 0.1 * missed  # the estimate says so

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tools.lockcheck import problems
 
 from tickerpulse.config import load_settings
 from tickerpulse.connections import get_connection, postgres_dsn
-from tickerpulse.lockcheck import problems
 from tickerpulse.stages.context import RunParams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +29,13 @@ def test_connection_from_json_and_uri(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
     )
     conn = get_connection("llm_test")
-    assert conn is not None and conn["extra"] == {"model": "m"} and conn["password"] == "k"
+    assert conn is not None
+    assert conn["extra"] == {"model": "m"}
+    assert conn["password"] == "k"
     monkeypatch.setenv("AIRFLOW_CONN_PG_TEST", "postgres://u:p%40ss@db.local:5433/wh")
     pg = get_connection("pg_test")
-    assert pg is not None and (pg["login"], pg["password"], pg["port"]) == ("u", "p@ss", 5433)
+    assert pg is not None
+    assert (pg["login"], pg["password"], pg["port"]) == ("u", "p@ss", 5433)
     assert postgres_dsn(pg) == "host='db.local' port='5433' dbname='wh' user='u' password='p@ss'"
 
 

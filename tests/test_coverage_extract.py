@@ -56,18 +56,22 @@ def test_a_live_sweep_records_whether_the_interval_was_complete(
         out = _extract([SUB])
 
     row = _coverage(pipeline_env["DATABASE_URL"])
-    assert row["source"] == "sweep" and row["complete"] is complete
+    assert row["source"] == "sweep"
+    assert row["complete"] is complete
     seen = row["observed_posts"] + row["observed_comments"]
     true_ratio = seen / len(truth)
     assert out["coverage"] == {SUB: pytest.approx(row["coverage"])}
     assert abs(row["coverage"] - true_ratio) <= 0.02  # the estimate is within 2 points
     if complete:
-        assert seen == len(truth) and row["uncovered"] == [] and row["coverage"] == 1.0
+        assert seen == len(truth)
+        assert row["uncovered"] == []
+        assert row["coverage"] == 1.0
     else:
         # 1,000 a minute: the reach is about one minute, half of it after the interval
         assert 0.01 < row["coverage"] < 0.03
         (span,) = row["uncovered"]
-        assert span["listing"] == "comments" and span["start"] == LO
+        assert span["listing"] == "comments"
+        assert span["start"] == LO
         assert HI - 45 < span["end"] < HI - 15
         missed = len(truth) - seen
         assert abs(row["est_missed_comments"] - missed) <= 0.1 * missed
@@ -93,5 +97,7 @@ def test_a_recording_is_complete(pipeline_env: dict[str, str]) -> None:
 
     row = _coverage(pipeline_env["DATABASE_URL"])
     assert out["origins"] == {"stocks": "replay"}
-    assert row["source"] == "replay" and row["complete"] and row["coverage"] == 1.0
+    assert row["source"] == "replay"
+    assert row["complete"]
+    assert row["coverage"] == 1.0
     assert row["observed_posts"] + row["observed_comments"] == out["extracted"]

@@ -52,7 +52,8 @@ def test_every_dag_file_is_loaded(dagbag: Any) -> None:
 def test_dags_have_docs_tags_owner_and_retries(dagbag: Any) -> None:
     assert dagbag.dags
     for dag_id, dag in dagbag.dags.items():
-        assert dag.doc_md and len(dag.doc_md) > 200, dag_id
+        assert dag.doc_md, dag_id
+        assert len(dag.doc_md) > 200, dag_id
         assert "tickerpulse" in dag.tags, dag_id
         for task in dag.tasks:
             assert task.owner == "tickerpulse", (dag_id, task.task_id)
@@ -107,14 +108,20 @@ def test_params_are_validated(dagbag: Any) -> None:
         params.get_param("scorer").resolve("gpt-magic")
     with pytest.raises(ParamValidationError):
         params.get_param("post_limit").resolve(0)
+    # 10M posts a day is 208,000 per interval: the form must accept it (issue 14)
+    assert params.get_param("post_limit").resolve(208_000) == 208_000
+    with pytest.raises(ParamValidationError):
+        params.get_param("post_limit").resolve(250_001)
     with pytest.raises(ParamValidationError):
         params.get_param("subreddits").resolve(["ok", "bad name; DROP TABLE"])
 
 
 def test_llm_batch_prefill_shape(dagbag: Any) -> None:
     dag = dagbag.get_dag("llm_batch_prefill")
-    assert type(dag.timetable).__name__ == "NullTimetable" and dag.max_active_runs == 1
+    assert type(dag.timetable).__name__ == "NullTimetable"
+    assert dag.max_active_runs == 1
     assert set(dag.task_ids) == {"plan", "submit", "wait", "collect"}
     wait = dag.get_task("wait")
-    assert type(wait).__name__ == "BatchJobSensor" and wait.deferrable
+    assert type(wait).__name__ == "BatchJobSensor"
+    assert wait.deferrable
     assert {"start", "end", "llm_policy"} <= set(dag.params.keys())

@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 import psycopg2
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tickerpulse.config import SAMPLE_DIR
 from tickerpulse.parse import as_epoch
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
@@ -84,7 +84,8 @@ def test_intervals_load_reconcile_and_rerun_identically(
     for start, extracted, loaded, quarantined, duplicates, bots, with_tickers, scored in runs:
         assert extracted == _expected_records(start, start + timedelta(minutes=30)) > 0
         assert extracted == loaded + quarantined + duplicates + bots
-        assert with_tickers > 0 and scored > 0
+        assert with_tickers > 0
+        assert scored > 0
 
     by_reason = _fetch(
         dsn,
@@ -147,7 +148,9 @@ def test_llm_scorer_run_from_params(
     calls, tokens_in, version = _fetch(
         dsn, "SELECT llm_calls, tokens_in, scorer_version FROM tickerpulse.pipeline_runs"
     )[0]
-    assert calls == requests > 0 and tokens_in > 0 and version == "test-model@v1"
+    assert calls == requests > 0
+    assert tokens_in > 0
+    assert version == "test-model@v1"
     rows = _fetch(
         dsn, "SELECT DISTINCT scorer, model, prompt_version FROM tickerpulse.post_sentiment"
     )
@@ -170,7 +173,8 @@ def test_manual_run_without_logical_date_processes_last_complete_window(
     )
     assert len(rows) == 1
     start, end, extracted = rows[0]
-    assert start in {before.start, after.start} and end - start == timedelta(minutes=30)
+    assert start in {before.start, after.start}
+    assert end - start == timedelta(minutes=30)
     assert extracted == 0  # the sample has no posts today: an empty window still loads cleanly
     # The validate task's "Data Docs" button: the worker stored its URL for the UI.
     assert _link(dag_run.run_id, "validate") == (

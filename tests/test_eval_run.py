@@ -65,18 +65,22 @@ def test_cli_prints_metrics_writes_report_and_stores_both_runs(
     out = capsys.readouterr().out
     assert "offline: lexicon-v2 on gold.jsonl (n=5" in out
     assert "accuracy 0.800   macro-F1" in out  # only the mood-only neutral line is wrong
-    assert "gold \\ predicted" in out and "offline vs vader:" in out
+    assert "gold \\ predicted" in out
+    assert "offline vs vader:" in out
     text = report.read_text(encoding="utf-8")
     assert "### e: gold neutral, predicted bullish" in text
-    assert "What a great day" in text and "reasoning: cues: +love, +great" in text
+    assert "What a great day" in text
+    assert "reasoning: cues: +love, +great" in text
 
     runs = recent_runs(fresh_db)
     assert sorted(r["scorer"] for r in runs) == ["offline", "vader"]
     offline = next(r for r in runs if r["scorer"] == "offline")
-    assert offline["n"] == 5 and offline["accuracy"] == pytest.approx(0.8)
+    assert offline["n"] == 5
+    assert offline["accuracy"] == pytest.approx(0.8)
     assert offline["confusion"]["neutral"]["bullish"] == 1
     assert offline["per_class"]["bearish"]["support"] == 2
-    assert offline["pearson"] is None and offline["report_path"] == str(report)
+    assert offline["pearson"] is None
+    assert offline["report_path"] == str(report)
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT has_table_privilege('tickerpulse_reader', 'tickerpulse.eval_runs', 'SELECT')"
@@ -100,10 +104,12 @@ def test_dag_style_runs_replace_their_rows_and_keep_scores_metrics(
             data, "offline", started_at=logical, baseline=None, store=fresh_db, run_key="manual__1"
         )
     runs = recent_runs(fresh_db)
-    assert len(runs) == 1 and runs[0]["run_key"] == "manual__1:offline"
+    assert len(runs) == 1
+    assert runs[0]["run_key"] == "manual__1:offline"
     assert runs[0]["started_at"] == logical
     assert result.accuracy == 1.0
-    assert result.pearson is not None and result.pearson > 0.8
+    assert result.pearson is not None
+    assert result.pearson > 0.8
     assert runs[0]["cosine"] == pytest.approx(result.cosine)
     assert runs[0]["spearman"] == pytest.approx(result.spearman)
 

@@ -57,7 +57,8 @@ def test_extract_from_praw_writes_the_raw_partition(
         "raw/reddit/subreddit=wallstreetbets/dt=2024-03-05/interval=1500.parquet"
     )
     ids = set(pq.read_table(path).column("id").to_pylist())
-    assert ids == expected and out["extracted"] == len(expected) > 0
+    assert ids == expected
+    assert out["extracted"] == len(expected) > 0
 
     # A second run of the interval reads the raw partition, not Reddit.
     assert extract.run(ctx)["origins"] == {"wallstreetbets": "lake"}

@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.conftest import new_database
 from tickerpulse.config import load_settings
@@ -31,7 +32,9 @@ from tickerpulse.intervals import Interval
 from tickerpulse.stages import aggregate, extract, load, plan, prices, score, validate
 from tickerpulse.stages import filter as filter_stage
 from tickerpulse.stages.context import RunParams, StageContext
-from tickerpulse.warehouse.checksum import pipeline_checksums
+
+# A loaded warehouse per module and killed connections: 6 to 25 s a test.
+pytestmark = pytest.mark.slow
 
 START = datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
 INTERVALS = (START, START + timedelta(minutes=30))
@@ -100,7 +103,8 @@ def prepare(admin_dsn: str, root: Path) -> Prepared:
             }
             load_and_aggregate(start, upstream[start])
         reference = pipeline_checksums(dsn)
-    assert reference["posts"][0] > 0 and reference["post_sentiment"][0] > 0
+    assert reference["posts"][0] > 0
+    assert reference["post_sentiment"][0] > 0
     return Prepared(lake, home, upstream, reference)
 
 
@@ -249,7 +253,8 @@ def test_killed_reload_keeps_the_previous_load_and_the_retry_leaves_no_duplicate
         load_and_aggregate(start, prepared.upstream[start])
     assert pipeline_checksums(warehouse) == prepared.reference
     loaded = _interval_rows(warehouse, INTERVALS[1])
-    assert loaded[0] > 0 and loaded[1] == 1
+    assert loaded[0] > 0
+    assert loaded[1] == 1
 
     _killed_load(warehouse, INTERVALS[1], prepared.upstream[INTERVALS[1]])
     assert pipeline_checksums(warehouse) == prepared.reference  # the old load is intact

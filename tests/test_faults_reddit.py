@@ -114,7 +114,8 @@ def reference(
     with pytest.MonkeyPatch.context() as monkeypatch:
         _use_praw(monkeypatch, module_server, lake)
         out = _extract()
-    assert out["extracted"] > 0 and out["origins"] == dict.fromkeys(SUBREDDITS, "praw")
+    assert out["extracted"] > 0
+    assert out["origins"] == dict.fromkeys(SUBREDDITS, "praw")
     zone = _raw_zone(lake)
     assert len(zone) == len(SUBREDDITS)
     return zone

@@ -27,6 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from tools.warehouse_checksum import pipeline_checksums
+
 from tests.test_faults_postgres import (
     INTERVALS,
     PipelineRunsLock,
@@ -42,10 +45,12 @@ from tests.test_faults_postgres import (
     warehouse,
 )
 from tickerpulse.lake import Lake
-from tickerpulse.warehouse.checksum import pipeline_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["prepared", "warehouse"]  # fixtures shared with test_faults_postgres
+
+# Real task processes killed with SIGKILL, then re-run: 5 to 30 s a test.
+pytestmark = pytest.mark.slow
 
 
 def _task_process(upstream_file: Path) -> subprocess.Popen[bytes]:

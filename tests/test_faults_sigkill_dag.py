@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tools.warehouse_checksum import pipeline_checksums
 
 from tests.conftest import new_database
 from tests.test_faults_postgres import (
@@ -34,7 +35,6 @@ from tests.test_faults_postgres import (
     blocked_loader,
     wait_gone,
 )
-from tickerpulse.warehouse.checksum import pipeline_checksums
 from tickerpulse.warehouse.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,13 +137,15 @@ def test_sigkill_mid_load_of_a_dag_run_then_the_rerun_gives_the_fault_free_wareh
                 _stop(first)
             assert _states(first_out) == ["success"], _tail(first_log)  # the reference's
             expected = pipeline_checksums(reference)
-            assert expected["posts"][0] > 0 and expected["pipeline_runs"][0] == 1
+            assert expected["posts"][0] > 0
+            assert expected["pipeline_runs"][0] == 1
 
             wait_gone(warehouse, backend)  # the server rolled the orphaned transaction back
             after_kill = pipeline_checksums(warehouse)
             assert after_kill == before
             assert after_kill["dq_results"][0] > 0, "validate had committed before the kill"
-            assert after_kill["posts"][0] == 0 and after_kill["pipeline_runs"][0] == 0
+            assert after_kill["posts"][0] == 0
+            assert after_kill["pipeline_runs"][0] == 0
             assert _dag_run_state() == "running"  # the killed run, as a dead worker leaves it
             assert _states(rerun_out) == []  # the re-run has not started yet
 

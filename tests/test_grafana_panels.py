@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 from psycopg2 import sql as pgsql
-
-from tickerpulse.grafana_macros import (
+from tools.grafana_macros import (
     MacroError,
     PanelQuery,
     QueryContext,
@@ -29,6 +28,7 @@ from tickerpulse.grafana_macros import (
     expand,
     grafana_queries,
 )
+
 from tickerpulse.warehouse.migrate import migrate
 
 from .conftest import new_database
@@ -244,3 +244,66 @@ def test_a_dashboard_whose_sql_breaks_fails_the_suite(
     assert broken
     ctx = QueryContext(warehouse.end - RANGES["7d"], warehouse.end, {"ticker": "T001"})
     assert all(problems(reader, q, ctx) for q in broken)
+
+
+# --- what one panel computes, executed on rows whose answer is known -----------------------------
+
+LEADERBOARD_END = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
+
+
+def _leaderboard_rows() -> list[tuple[str, datetime, int]]:
+    """(ticker, bucket, mentions): 30 tickers now, 29 a day earlier in the opposite order (in the
+    first bucket of the earlier window, so a shorter shift misses it), and a huge bucket just
+    before that window that neither 24-hour window may count."""
+    now = LEADERBOARD_END - timedelta(hours=2)
+    day_before = LEADERBOARD_END - timedelta(hours=48)
+    rows = [(f"T{i:02d}", now, 10 + 2 * i) for i in range(30)]
+    rows += [(f"T{i:02d}", day_before, 70 - 2 * i) for i in range(29)]  # T29 is new today
+    rows.append(("T00", LEADERBOARD_END - timedelta(hours=48, minutes=30), 10_000))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def leaderboard_dsn(pg_admin_dsn: str) -> Iterator[str]:
+    with new_database(pg_admin_dsn, "tp_test_leaderboard") as dsn:
+        migrate(dsn)
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO tickerpulse.sentiment_30m (ticker, bucket_start, mentions,"
+                " unique_authors, scored, weighted_mean, confidence)"
+                " VALUES (%s, %s, %s, %s, %s, 0.2, 0.5)",
+                [(t, b, m, m, m) for t, b, m in _leaderboard_rows()],
+            )
+        conn.close()
+        yield dsn
+
+
+def test_leaderboard_ranks_the_top_25_by_mentions_against_a_day_earlier(
+    leaderboard_dsn: str,
+) -> None:
+    """The "Top 25 by mentions" panel, expanded as Grafana does and run as the reader."""
+    [item] = [
+        q
+        for q in QUERIES
+        if q.source == "dashboards/leaderboard.json" and q.title == "Top 25 by mentions [A]"
+    ]
+    ctx = QueryContext(LEADERBOARD_END - RANGES["24h"], LEADERBOARD_END, default_variables(GRAFANA))
+    conn = psycopg2.connect(leaderboard_dsn)
+    try:
+        columns, _, rows = run_as_reader(conn, expand(item.sql, ctx))
+    finally:
+        conn.close()
+    got = [dict(zip(columns, row, strict=True)) for row in rows]
+    # Now T29 leads with 68 and T05 is 25th with 20; a day earlier T00 led and T28 was 29th.
+    assert [r["ticker"] for r in got] == [f"T{i:02d}" for i in range(29, 4, -1)]
+    assert [r["rank"] for r in got] == list(range(1, 26))
+    assert [r["mentions"] for r in got] == [10 + 2 * i for i in range(29, 4, -1)]
+    new = got[0]
+    assert new["mention_change"] == 68  # nothing a day earlier counts as zero
+    assert new["rank_change"] is None
+    assert new["mention_change_pct"] is None
+    for row in got[1:]:
+        i = int(row["ticker"][1:])
+        assert row["mention_change"] == (10 + 2 * i) - (70 - 2 * i), row
+        assert row["rank_change"] == (i + 1) - (30 - i), row  # climbed from rank i + 1
+    assert float(got[1]["mention_change_pct"]) == round(100 * 52 / 14, 1)  # T28: 14 -> 66

@@ -89,7 +89,8 @@ def test_the_aggregate_query_rebuilds_the_day_of_its_bucket(warehouse: str) -> N
     finally:
         conn.close()
     assert after == before + 1000
-    assert buckets == 48 and tier in {
+    assert buckets == 48
+    assert tier in {
         "strong_bearish",
         "bearish",
         "neutral",

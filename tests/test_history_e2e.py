@@ -23,10 +23,10 @@ from typing import Any
 
 import psycopg2
 import pytest
+from tools.real_data import build_daily_price_files
 
 from tests.conftest import shared_data
 from tests.test_archive_import import zst_long_window
-from tickerpulse.analysis.real_data import build_daily_price_files
 from tickerpulse.cli import main
 from tickerpulse.intervals import INTERVAL, floor_to_interval
 

@@ -34,8 +34,10 @@ def test_praw_refresh_batches_by_100_and_reads_removals() -> None:
         info_calls = [r for r in server.requests if r.path.rstrip("/") == "/api/info"]
     assert len(info_calls) == 2  # 151 known ids + 1 unknown -> two requests of <= 100
     assert got["t3_p000"] == {"score": 99, "num_comments": 0, "removed": False}
-    assert got["t3_p001"]["removed"] and got["t1_c1"]["removed"]
-    assert "t3_gone" not in got and len(got) == 151
+    assert got["t3_p001"]["removed"]
+    assert got["t1_c1"]["removed"]
+    assert "t3_gone" not in got
+    assert len(got) == 151
 
 
 def test_replay_refresh_reads_recorded_snapshots(tmp_path: Path) -> None:
@@ -120,7 +122,9 @@ def test_refresh_updates_posts_and_rebuilds_the_rollups(fresh_db: str) -> None:
     until = BUCKET + timedelta(minutes=30)
     counts = refresh_scores(fresh_db, source, until, cfg=CFG, now=until)
     assert sorted(source.asked) == ["t3_a", "t3_b", "t3_c"]
-    assert counts["checked"] == 3 and counts["changed"] == 2 and counts["removed"] == 1
+    assert counts["checked"] == 3
+    assert counts["changed"] == 2
+    assert counts["removed"] == 1
     after = _rollup(fresh_db)
     assert [r[0] for r in after] == ["GME"]  # AMC's only post was removed
     assert after[0][2] > 0.5  # the upvoted bullish post now outweighs the bearish one
@@ -135,7 +139,8 @@ def test_refresh_updates_posts_and_rebuilds_the_rollups(fresh_db: str) -> None:
             ("t3_old", 0, 0, False),
         ]
     again = refresh_scores(fresh_db, source, until, cfg=CFG, now=until)
-    assert again["changed"] == 0 and again["buckets_rebuilt"] == 0  # idempotent
+    assert again["changed"] == 0
+    assert again["buckets_rebuilt"] == 0  # idempotent
 
 
 def test_posts_first_then_ticker_comments_at_their_ages_within_the_cap(fresh_db: str) -> None:
@@ -188,9 +193,12 @@ def test_posts_first_then_ticker_comments_at_their_ages_within_the_cap(fresh_db:
     assert all(a.startswith("t1_due") for a in source.asked[150:])
     # newest first: the 1 h and 6 h comments whole, 10 of the 24 h ones
     assert sum(a.startswith("t1_due24") for a in source.asked) == 10
-    assert counts["refreshed_posts"] == 150 and counts["refreshed_comments"] == 50
-    assert counts["skipped_no_ticker"] == 70 and counts["skipped_off_age"] == 40
-    assert counts["skipped_over_cap"] == 10 and counts["requests"] == 2
+    assert counts["refreshed_posts"] == 150
+    assert counts["refreshed_comments"] == 50
+    assert counts["skipped_no_ticker"] == 70
+    assert counts["skipped_off_age"] == 40
+    assert counts["skipped_over_cap"] == 10
+    assert counts["requests"] == 2
     with psycopg2.connect(fresh_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT * FROM tickerpulse.late_score_runs")
         assert cur.fetchall() == [(BUCKET, 320, 150, 50, 70, 40, 10, 2)]

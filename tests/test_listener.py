@@ -131,7 +131,8 @@ def test_listener_records_every_task_and_the_run_with_counts(
     assert len(run) == 1
     state, interval_start, duration, run_loaded = run[0]
     assert (state, interval_start, run_loaded) == ("success", START, loaded)
-    assert duration is not None and duration > 0
+    assert duration is not None
+    assert duration > 0
 
 
 # --- the failure callback -----------------------------------------------------------------------
@@ -179,7 +180,8 @@ def test_webhook_target_reads_slack_and_generic_connections() -> None:
 def test_notify_reports_a_dead_webhook_without_raising() -> None:
     event = RunEvent("task_failed", "d", "r", "t", -1, 1, None, "boom")
     ok, error = notify(event, {"conn_type": "http", "host": "http://127.0.0.1:9/none"})
-    assert ok is False and error
+    assert ok is False
+    assert error
 
 
 @pytest.mark.slow
@@ -216,7 +218,8 @@ def test_failed_task_writes_a_run_event_notifies_and_the_listener_records_it(
     event, dag_id, task_id, try_number, message, notified, notify_error = events[0]
     assert (event, dag_id, task_id, try_number) == ("task_failed", "reddit_sentiment", "extract", 1)
     assert "ValueError: unknown TICKERPULSE_REDDIT_SOURCE 'no-such-source'" in message
-    assert notified is True and notify_error is None
+    assert notified is True
+    assert notify_error is None
     assert len(received) == 1
     assert "no-such-source" in received[0]["text"]
     assert received[0]["event"]["task_id"] == "extract"

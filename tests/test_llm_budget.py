@@ -94,15 +94,19 @@ def test_tasks_of_one_run_share_the_cap_and_never_overshoot(fresh_db: str) -> No
     state = guards[0].state()
     for guard in guards:
         guard.close()
-    assert len(granted) == 80 and sum(granted) == 50  # exactly the cap, not one call more
-    assert state.reserved_usd == 0.5 and state.refused == 30
+    assert len(granted) == 80
+    assert sum(granted) == 50  # exactly the cap, not one call more
+    assert state.reserved_usd == 0.5
+    assert state.refused == 30
 
 
 def test_local_guard_holds_the_same_rule() -> None:
     guard = LocalSpendGuard(0.05, PER_TOKEN)
-    assert guard.reserve(30, 10) and not guard.reserve(10, 1)
+    assert guard.reserve(30, 10)
+    assert not guard.reserve(10, 1)
     guard.settle(30, 10, 5, 5)
-    assert guard.reserve(10, 1) and guard.spent_usd == pytest.approx(0.01)
+    assert guard.reserve(10, 1)
+    assert guard.spent_usd == pytest.approx(0.01)
 
 
 # --- through the real stages: a tiny budget -------------------------------------------------
@@ -143,7 +147,8 @@ def test_a_tiny_budget_stops_calls_and_scores_the_rest_offline(
         refs = plan.run(ctx, filtered)
         reservations = _reservations(ctx, refs)
         limit = round(2.5 * sum(reservations) / len(reservations), 6)
-        assert len(reservations) >= 6 and sum(reservations) > 2 * limit  # the cap must bite
+        assert len(reservations) >= 6
+        assert sum(reservations) > 2 * limit  # the cap must bite
 
         monkeypatch.setenv("TICKERPULSE_LLM_BUDGET_USD", str(limit))
         ctx = stage_context("manual__tiny_budget")  # settings are read when a task starts
@@ -167,7 +172,8 @@ def test_a_tiny_budget_stops_calls_and_scores_the_rest_offline(
     assert [(r[0], r[1]) for r in rows] == expected
     llm = [r for r in rows if r[2] == "llm"]
     fallback = [r for r in rows if r[2] == "offline"]
-    assert llm and fallback, "some posts by the LLM, the rest offline"
+    assert llm, "some posts by the LLM, the rest offline"
+    assert fallback, "some posts by the LLM, the rest offline"
     assert all(r[4] is None for r in llm)
     assert all(r[4] == BUDGET_REACHED and r[5] == OfflineScorer.version for r in fallback)
     fallback_posts = {r[0] for r in fallback}
@@ -177,14 +183,17 @@ def test_a_tiny_budget_stops_calls_and_scores_the_rest_offline(
     (limit_usd, reserved, spent, refused) = fetch(
         dsn, "SELECT limit_usd, reserved_usd, spent_usd, refused FROM tickerpulse.llm_budgets"
     )[0]
-    assert float(limit_usd) == limit and float(spent) <= float(reserved) <= limit
-    assert refused >= 1 and 0 < requests < len(reservations)
+    assert float(limit_usd) == limit
+    assert float(spent) <= float(reserved) <= limit
+    assert refused >= 1
+    assert 0 < requests < len(reservations)
     metrics = fetch(
         dsn,
         "SELECT llm_calls, tokens_in, tokens_out, cost_usd, llm_fallback"
         " FROM tickerpulse.pipeline_runs",
     )[0]
-    assert metrics[0] == requests and metrics[4] == len(fallback_posts) == run["llm_fallback"]
+    assert metrics[0] == requests
+    assert metrics[4] == len(fallback_posts) == run["llm_fallback"]
     assert float(metrics[3]) == pytest.approx(float(spent)) == PER_TOKEN.cost(*metrics[1:3])
     # One trace row per call, adding up to the run's tokens; fallback answers are not cached.
     calls = fetch(
@@ -198,9 +207,9 @@ def test_a_tiny_budget_stops_calls_and_scores_the_rest_offline(
 def test_no_budget_means_no_cap(pipeline_env: dict[str, str]) -> None:
     ctx = stage_context("manual__free")
     assert ctx.settings.llm_budget_usd is None
-    from tickerpulse.stages.score import make_guard
+    from tickerpulse.scoring.budget import make_guard
 
-    assert make_guard(ctx, PER_TOKEN) is None
+    assert make_guard(ctx.settings, ctx.run_key, PER_TOKEN) is None
     with psycopg2.connect(pipeline_env["DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('tickerpulse.llm_budgets')")
         assert cur.fetchone() == (None,)  # nothing was opened

@@ -143,12 +143,17 @@ def test_second_run_of_an_interval_makes_no_llm_call(
         second_outs, second = run_stages(stage_context("manual__second"))
         assert len(server.completions()) == first_calls  # not one request more
 
-    assert first_calls > 0 and first["llm_calls"] == first_calls and first["cache_hits"] == 0
-    assert first["cost_usd"] > 0 and first["tokens_in"] > 0
+    assert first_calls > 0
+    assert first["llm_calls"] == first_calls
+    assert first["cache_hits"] == 0
+    assert first["cost_usd"] > 0
+    assert first["tokens_in"] > 0
     posts_scored = sum(o["posts"] for o in first_outs)
     assert cached == posts_scored > 0  # every post of the sample run was answered and stored
-    assert second["llm_calls"] == 0 and second["tokens_in"] == second["tokens_out"] == 0
-    assert second["cost_usd"] == 0 and second["cache_hits"] == posts_scored
+    assert second["llm_calls"] == 0
+    assert second["tokens_in"] == second["tokens_out"] == 0
+    assert second["cost_usd"] == 0
+    assert second["cache_hits"] == posts_scored
     assert sum(o["cache_hits"] for o in second_outs) == posts_scored
     assert fetch(dsn, SENTIMENT_DIGEST) == first_rows  # byte-identical rows, tokens included
     scorers = fetch(dsn, "SELECT DISTINCT scorer, fallback_reason FROM tickerpulse.post_sentiment")
@@ -172,7 +177,8 @@ def test_without_the_warehouse_there_is_no_cache(
         run_stages(ctx)
         once = len(server.completions())
         run_stages(ctx)
-        assert once > 0 and len(server.completions()) == 2 * once
+        assert once > 0
+        assert len(server.completions()) == 2 * once
     tables = fetch(
         pipeline_env["DATABASE_URL"],
         "SELECT (SELECT count(*) FROM tickerpulse.llm_score_cache),"
@@ -205,7 +211,8 @@ def test_unanswered_posts_fail_the_task_until_its_last_try(
                 score.run(ctx, shard)
             except ScoreIncomplete as exc:
                 failed.append(str(exc))
-        assert len(failed) == 1 and failed[0].startswith("1 post(s) not answered")
+        assert len(failed) == 1
+        assert failed[0].startswith("1 post(s) not answered")
         first_try = len(server.completions())
 
         last = dataclasses.replace(ctx, retries_left=0)
@@ -215,5 +222,6 @@ def test_unanswered_posts_fail_the_task_until_its_last_try(
     assert sent_again == {stubborn}  # everything else came from the cache
     rows = [r for o in outs for r in ctx.lake.read_table(o["scores"]).to_pylist()]
     unscored = {r["post_id"]: r["unscored_reason"] for r in rows if r["status"] == "unscored"}
-    assert list(unscored) == [stubborn] and "out of range" in unscored[stubborn]
+    assert list(unscored) == [stubborn]
+    assert "out of range" in unscored[stubborn]
     assert {r["post_id"] for r in rows} == {p["post_id"] for p in posts}

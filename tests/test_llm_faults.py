@@ -145,7 +145,8 @@ def test_a_request_that_never_gets_through_leaves_only_its_posts_unscored(
 
     assert bad.unscored == {"bad0": f"endpoint failed after 3 attempts: {status}"}
     assert [c.status for c in bad.call_log] == [status] * 3
-    assert good.unscored == {} and len(good.scores) == 6
+    assert good.unscored == {}
+    assert len(good.scores) == 6
     assert_each_post_once([good, bad], batches)
 
 
@@ -205,11 +206,14 @@ def test_the_spend_guard_stops_sending_and_the_rest_is_over_budget(server: OpenA
 
     over = [pid for r in results for pid in r.over_budget]
     scored = {s.post_id for r in results for s in r.scores}
-    assert len(server.completions()) >= 2 and len(over) > 0
+    assert len(server.completions()) >= 2
+    assert len(over) > 0
     assert scored.isdisjoint(over)
     assert scored | set(over) == {p.post_id for b in batches for p in b}
     for r_in, r_out, a_in, a_out in guard.settled:
-        assert a_in <= r_in and a_out <= r_out and a_in > 0
+        assert a_in <= r_in
+        assert a_out <= r_out
+        assert a_in > 0
 
 
 # -- prompt injection ------------------------------------------------------------------------------
@@ -219,7 +223,8 @@ def test_injected_post_travels_as_data_and_the_system_prompt_is_unchanged(
     batch = [*posts(4), PostToScore("evil", INJECTION, ("GME",))]
     scorer(server).score_batch(batch)
 
-    assert looks_like_injection(INJECTION) and not looks_like_injection(TEXTS[1])
+    assert looks_like_injection(INJECTION)
+    assert not looks_like_injection(TEXTS[1])
     for request in server.completions():
         system, user = request.json()["messages"]
         assert system == {"role": "system", "content": load_prompt("v1").text}

@@ -62,7 +62,8 @@ def test_retry_after_prefers_milliseconds_then_seconds_then_a_date() -> None:
     assert retry_after_s({"Retry-After": "1.5"}) == 1.5
     date = email.utils.formatdate(time.time() + 30, usegmt=True)
     waited = retry_after_s({"Retry-After": date})
-    assert waited is not None and 25 < waited <= 30
+    assert waited is not None
+    assert 25 < waited <= 30
     assert retry_after_s({"Retry-After": "whenever"}) is None
     assert retry_after_s({"retry-after-ms": "-5"}) is None
     assert retry_after_s({}) is None

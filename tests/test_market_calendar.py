@@ -18,7 +18,8 @@ def test_holidays_and_early_closes() -> None:
     assert not mc.is_holiday(date(2021, 1, 16))  # a Saturday is a weekend, not a holiday
     assert mc.session_on(date(2021, 1, 18)) is None
     friday = mc.session_on(date(2024, 11, 29))  # the day after Thanksgiving closes at 13:00
-    assert friday is not None and friday.early_close
+    assert friday is not None
+    assert friday.early_close
     assert friday.close == utc(2024, 11, 29, 18, 0)
     assert not mc.is_early_close(date(2024, 11, 27))
 
@@ -28,7 +29,8 @@ def test_next_open_skips_weekend_and_holiday() -> None:
     assert mc.next_open(saturday) == utc(2021, 1, 19, 14, 30)  # Tuesday, after MLK day
     in_session = utc(2021, 1, 19, 16, 0)
     assert mc.next_open(in_session) == in_session
-    assert mc.is_open(in_session) and not mc.is_open(utc(2021, 1, 19, 21, 0))
+    assert mc.is_open(in_session)
+    assert not mc.is_open(utc(2021, 1, 19, 21, 0))
 
 
 def test_sessions_between_clips_to_trading_hours() -> None:

@@ -71,7 +71,8 @@ def test_plain_vader_gets_these_wrong() -> None:
 def test_reasoning_names_the_strongest_cues(scorer: OfflineScorer) -> None:
     _score, why = scorer.score_text("GME to the moon 🚀 but my puts are fine")
     assert why.startswith("cues: ")
-    assert "+to the moon" in why and "+🚀" in why
+    assert "+to the moon" in why
+    assert "+🚀" in why
     assert scorer.score_text("The meeting is on Tuesday.") == (0.0, "no sentiment cues")
 
 
@@ -90,7 +91,8 @@ def test_scores_are_clamped(scorer: OfflineScorer) -> None:
 def test_scorer_protocol_and_batch(scorer: OfflineScorer) -> None:
     as_protocol: Scorer = scorer
     assert (as_protocol.name, as_protocol.version) == ("offline", "lexicon-v2")
-    assert as_protocol.model is None and as_protocol.prompt_version is None
+    assert as_protocol.model is None
+    assert as_protocol.prompt_version is None
     result = scorer.score_batch(
         [
             PostToScore("p1", "GME and AMC to the moon 🚀", ("GME", "AMC")),
@@ -129,6 +131,7 @@ def test_long_text_is_read_whole_not_cut(scorer: OfflineScorer) -> None:
     """Filler then the point at the very end: a fixed-length cut would miss the view."""
     filler = "I was reading the annual report and the footnotes about the board. " * 200
     score, why = scorer.score_text(filler + "Anyway, I bought puts, this is going to zero.")
-    assert score < -0.3 and "to zero" in why
+    assert score < -0.3
+    assert "to zero" in why
     two_sided, _ = scorer.score_text(filler + "Loaded up on calls. Also bought puts on SPY.")
     assert abs(two_sided) < 0.3

@@ -94,7 +94,8 @@ def _bench() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "bench_options_intent", ROOT / "benchmarks" / "bench_options_intent.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

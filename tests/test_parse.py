@@ -23,7 +23,9 @@ GOOD_POST = {
 
 def test_good_post_is_typed() -> None:
     row = parse_record(GOOD_POST, 7, "wallstreetbets")
-    assert row["id"] == "t3_abc123" and row["kind"] == "post" and row["record_no"] == 7
+    assert row["id"] == "t3_abc123"
+    assert row["kind"] == "post"
+    assert row["record_no"] == 7
     assert row["created_utc"] == datetime(2024, 3, 5, 14, 0, tzinfo=UTC)
     assert row["parse_error"] is None
     assert json.loads(row["raw_json"]) == GOOD_POST
@@ -45,7 +47,9 @@ def test_comment_without_name_gets_t1_prefix() -> None:
 def test_malformed_fields_are_nulled_with_reasons() -> None:
     rec = {**GOOD_POST, "score": "lots", "created_utc": "yesterday", "selftext": ["a", "b"]}
     row = parse_record(rec, 0, "wallstreetbets")
-    assert row["score"] is None and row["created_utc"] is None and row["body"] is None
+    assert row["score"] is None
+    assert row["created_utc"] is None
+    assert row["body"] is None
     for reason in ("score is not an integer", "created_utc is not a timestamp", "selftext is list"):
         assert reason in row["parse_error"]
 
@@ -53,7 +57,8 @@ def test_malformed_fields_are_nulled_with_reasons() -> None:
 def test_missing_id_nul_bytes_and_lone_surrogates() -> None:
     rec = {"title": "a\x00b", "selftext": "bad \ud800 surrogate", "created_utc": 1709647200}
     row = parse_record(rec, 0, "stocks")
-    assert row["id"] is None and "id is missing" in row["parse_error"]
+    assert row["id"] is None
+    assert "id is missing" in row["parse_error"]
     assert "\x00" not in row["raw_json"]
     row["raw_json"].encode("utf-8")
 
@@ -61,11 +66,13 @@ def test_missing_id_nul_bytes_and_lone_surrogates() -> None:
 def test_non_object_and_unparseable_line() -> None:
     assert "not an object" in parse_record([1, 2], 0, "s")["parse_error"]
     row = parse_record({"_unparseable_line": "{oops", "subreddit": "s"}, 3, "s")
-    assert row["parse_error"] == "line is not valid JSON" and row["raw_json"]
+    assert row["parse_error"] == "line is not valid JSON"
+    assert row["raw_json"]
 
 
 def test_a_name_without_the_fullname_underscore_is_not_a_fullname() -> None:
     """Found by the property test: 't100' is an id, not a t1_ fullname."""
     row = parse_record({"name": "t100"}, 0, "s")
-    assert row["id"] is None and "id is missing" in row["parse_error"]
+    assert row["id"] is None
+    assert "id is missing" in row["parse_error"]
     assert parse_record({"name": "t100", "id": "x", "body": "b"}, 0, "s")["id"] == "t1_x"

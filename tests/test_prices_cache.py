@@ -84,7 +84,8 @@ def test_silent_empty_answer_is_retried_recorded_and_given_up(cur: Any, yahoo: Y
     retry = RetryPolicy(attempts=3, base_delay=0.5, sleep=sleeps.append)
 
     report = refresh_bars(cur, source, ["AAPL", "MSFT"], START, END, retry=retry)
-    assert report.calls == 3 and sleeps == [0.5, 1.0]  # exponential backoff
+    assert report.calls == 3
+    assert sleeps == [0.5, 1.0]  # exponential backoff
     assert report.outcomes == {"missing": ["AAPL", "MSFT"]}
     assert _coverage(cur)[0][1:3] == ("missing", 1)
     assert "empty response" in _coverage(cur)[0][3]
@@ -130,7 +131,8 @@ def test_delisted_ticker_is_recorded_and_not_retried_forever(cur: Any, yahoo: Ya
     for i in range(1, MAX_UNKNOWN_RANGES):
         refresh_bars(cur, source, ["GONE"], START, END + timedelta(minutes=30 * i), retry=NO_WAIT)
     final = refresh_bars(cur, source, ["GONE"], START, END + timedelta(hours=3), retry=NO_WAIT)
-    assert final.calls == 0 and "unknown to the source" in final.skipped["GONE"]
+    assert final.calls == 0
+    assert "unknown to the source" in final.skipped["GONE"]
     cur.execute("SELECT ticker, ranges_unknown FROM tickerpulse.price_unknown_tickers")
     assert cur.fetchall() == [("GONE", MAX_UNKNOWN_RANGES)]
 
@@ -139,7 +141,8 @@ def test_a_holiday_needs_no_call(cur: Any, yahoo: YahooServer) -> None:
     thanksgiving = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     source = YFinancePriceSource(session=yahoo.session())
     report = refresh_bars(cur, source, ["AAPL"], thanksgiving, thanksgiving + timedelta(hours=2))
-    assert (report.calls, report.covered) == (0, 1) and yahoo.requests == []
+    assert (report.calls, report.covered) == (0, 1)
+    assert yahoo.requests == []
 
 
 def test_daily_bars_span_sessions_early_close_and_splits(cur: Any, yahoo: YahooServer) -> None:
@@ -160,7 +163,9 @@ def test_daily_bars_span_sessions_early_close_and_splits(cur: Any, yahoo: YahooS
     report = refresh_bars(
         cur, after, ["GME"], lo + timedelta(days=2), lo + timedelta(days=12), "1d", NO_WAIT
     )
-    assert report.calls == 1 and report.bars == 3 and report.splits == 1
+    assert report.calls == 1
+    assert report.bars == 3
+    assert report.splits == 1
     cur.execute(
         "SELECT bar_start::date, bar_end, close, raw_close, split_factor FROM tickerpulse.prices"
         " WHERE bar_size = '1d' ORDER BY bar_start"

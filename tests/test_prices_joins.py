@@ -43,7 +43,8 @@ def test_a_weekend_post_enters_at_the_next_open_and_sees_fridays_close() -> None
     assert (joined.entry_time, joined.entry_price) == (TUE, 100.0)
     assert joined.returns["30m"] == pytest.approx(101.0 / 100.0 - 1)
     assert joined.returns["1h"] == pytest.approx(102.0 / 100.0 - 1)
-    assert joined.returns["1d"] is None and not joined.complete  # Wednesday not known yet
+    assert joined.returns["1d"] is None
+    assert not joined.complete  # Wednesday not known yet
 
 
 def test_an_in_session_post_is_priced_as_of_and_enters_at_the_next_print() -> None:
@@ -64,7 +65,8 @@ def test_returns_not_yet_known_are_filled_by_a_later_run() -> None:
     early = join_moment(post, _intraday([FRI, TUE], known_until=utc(2021, 1, 15, 21, 0)), NONE)
     late = join_moment(post, _intraday([FRI, TUE], known_until=utc(2021, 1, 19, 21, 0)), NONE)
 
-    assert early.returns["30m"] is None and not early.complete
+    assert early.returns["30m"] is None
+    assert not early.complete
     # Entry at Friday's 16:00 close (113); 30 trading minutes later is 10:00 Tuesday (101).
     assert (late.entry_time, late.entry_price) == (utc(2021, 1, 15, 21, 0), 113.0)
     assert late.returns["30m"] == pytest.approx(101.0 / 113.0 - 1)
@@ -82,6 +84,7 @@ def test_daily_bars_give_day_horizons_only() -> None:
     assert in_session.entry_price == 11.0  # the first print after: Friday's close
     assert in_session.returns["1d"] == pytest.approx(13.0 / 11.0 - 1)
     assert in_session.returns["5d"] == pytest.approx(21.0 / 11.0 - 1)
-    assert in_session.returns["30m"] is None and in_session.complete
+    assert in_session.returns["30m"] is None
+    assert in_session.complete
     assert weekend.entry_price == 12.0  # Tuesday's open
     assert weekend.returns["1d"] == pytest.approx(14.0 / 12.0 - 1)  # open to open

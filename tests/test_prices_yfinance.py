@@ -121,4 +121,5 @@ def test_the_session_is_left_as_it_was(yahoo: YahooServer) -> None:
 def test_no_tickers_no_requests(yahoo: YahooServer) -> None:
     frame = YFinancePriceSource(session=yahoo.session()).bars([], START, END)
 
-    assert frame.empty and yahoo.requests == []
+    assert frame.empty
+    assert yahoo.requests == []

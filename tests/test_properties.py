@@ -69,20 +69,23 @@ records = st.one_of(
 )
 
 
+# 2,000 cases: about 11 s; a run with TICKERPULSE_HYPOTHESIS_EXPLORE=1 draws new ones each time.
+@pytest.mark.slow
 @settings(
-    max_examples=10_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=2_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     record=records,
     record_no=st.integers(0, 2**62),
     subreddit=st.from_regex(r"[A-Za-z0-9_]{1,21}", fullmatch=True),  # names are checked upstream
 )
-def test_parser_handles_10000_records_and_every_row_fits_the_schema(
+def test_parser_handles_any_record_and_every_row_fits_the_schema(
     record: object, record_no: int, subreddit: str
 ) -> None:
     row = parse_record(record, record_no, subreddit)
     table = pa.Table.from_pylist([row], schema=RAW_POST_SCHEMA)  # raises if a value does not fit
-    assert table.num_rows == 1 and row["record_no"] == record_no
+    assert table.num_rows == 1
+    assert row["record_no"] == record_no
     assert row["raw_json"]
     for key in ("title", "body", "author", "raw_json", "parse_error", "id", "permalink"):
         value = row[key]
@@ -95,7 +98,8 @@ def test_parser_handles_10000_records_and_every_row_fits_the_schema(
     if not isinstance(record, dict) or "_unparseable_line" in record:
         assert row["parse_error"]
     if row["id"] is not None:
-        assert row["kind"] in ("post", "comment") and row["id"][:3] in ("t3_", "t1_")
+        assert row["kind"] in ("post", "comment")
+        assert row["id"][:3] in ("t3_", "t1_")
 
 
 # --- the batch packer and the shards -----------------------------------------------------------
@@ -122,12 +126,15 @@ def test_packer_is_deterministic_within_budget_and_places_each_id_once(
         (b.post_ids, b.input_tokens, b.oversized) for b in second
     ]
     placed = [pid for b in first for pid in b.post_ids]
-    assert len(placed) == len(set(placed)) == len(items) and set(placed) == set(ids)
+    assert len(placed) == len(set(placed)) == len(items)
+    assert set(placed) == set(ids)
     for batch in first:
         if batch.input_tokens > budget:
-            assert batch.oversized and len(batch.post_ids) == 1
+            assert batch.oversized
+            assert len(batch.post_ids) == 1
         else:
-            assert not batch.oversized and 1 <= len(batch.post_ids) <= max_items
+            assert not batch.oversized
+            assert 1 <= len(batch.post_ids) <= max_items
     oversized = {pid for pid, t in items if t + overhead > budget}
     assert {b.post_ids[0] for b in first if b.oversized} == oversized
     # Fewer batches are impossible than the budget and the item cap allow.
@@ -181,6 +188,7 @@ fragments = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(parts=fragments, separators=st.lists(st.sampled_from([" ", "\n", "", "\x00", "\u200f"])))
 def test_extraction_on_any_unicode_returns_only_known_symbols(
@@ -262,12 +270,16 @@ def test_aggregate_is_bounded_and_symmetric_under_negation(rows: list[Mention]) 
     assert result.mentions == len({m.post_id for m in rows})
     assert result.scored == sum(m.status == "scored" and m.score is not None for m in rows)
     if result.weighted_mean is None:
-        assert result.scored == 0 and result.tier == "unscored" and mirrored.weighted_mean is None
+        assert result.scored == 0
+        assert result.tier == "unscored"
+        assert mirrored.weighted_mean is None
         return
     scores = [m.score for m in rows if m.status == "scored" and m.score is not None]
     assert min(scores) - 1e-6 <= result.weighted_mean <= max(scores) + 1e-6
-    assert result.raw_mean is not None and -1.0 <= result.raw_mean <= 1.0
-    assert result.confidence is not None and result.consensus is not None
+    assert result.raw_mean is not None
+    assert -1.0 <= result.raw_mean <= 1.0
+    assert result.confidence is not None
+    assert result.consensus is not None
     assert 0.0 <= result.confidence <= result.consensus + 1e-9 <= 1.0 + 1e-9
     assert mirrored.weighted_mean == pytest.approx(-result.weighted_mean, abs=1e-6)
     assert mirrored.confidence == pytest.approx(result.confidence, abs=1e-6)
@@ -306,7 +318,8 @@ def test_repeating_every_voice_keeps_the_mean_and_never_lowers_confidence(
     doubled = aggregate(rows + rows, END, CFG)
     assert doubled.weighted_mean == pytest.approx(base.weighted_mean, abs=2e-6)
     assert doubled.consensus == pytest.approx(base.consensus, abs=2e-6)
-    assert doubled.confidence is not None and base.confidence is not None
+    assert doubled.confidence is not None
+    assert base.confidence is not None
     assert doubled.confidence >= base.confidence - 2e-6
 
 

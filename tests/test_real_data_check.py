@@ -9,9 +9,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from tools.real_data import CHECK_TICKERS, build_daily_price_files, run_check
 
 from tests.conftest import shared_data
-from tickerpulse.analysis.real_data import CHECK_TICKERS, build_daily_price_files, run_check
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,8 @@ def test_split_adjusted_downloads_are_put_on_one_basis(tmp_path: Path) -> None:
     assert raw_2022["2021-01-28"] == pytest.approx(48.400002)
     assert merged["2021-01-28"] == pytest.approx(193.600006, rel=1e-6)
     nok = _closes(tmp_path / "prices_daily" / "NOK.csv")
-    assert "2021-01-15" in nok and "2021-02-26" in nok  # two files, one series
+    assert "2021-01-15" in nok
+    assert "2021-02-26" in nok  # two files, one series
     assert "2021-01-16" not in _closes(tmp_path / "prices_daily" / "AMC.csv")  # no weekend rows
 
 

@@ -111,7 +111,8 @@ def test_callers_sharing_the_budget_never_meet_a_429(shared_budget: bool, fresh_
             if budget is not None:
                 budget.close()
         limited = server.rate_limited
-    assert results[0] == results[1] > 0 and results[2] == 300
+    assert results[0] == results[1] > 0
+    assert results[2] == 300
     if shared_budget:
         assert limited == 0
     else:

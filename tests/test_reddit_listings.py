@@ -65,7 +65,8 @@ def test_timeline_is_shaped_like_the_measured_subreddit() -> None:
     assert 2200 < len(comments) < 2600  # 80 a minute for 30 minutes
     in_daily = sum(c["link_id"] == daily["name"] for c in comments) / len(comments)
     replies = sum(c["parent_id"].startswith("t1_") for c in comments) / len(comments)
-    assert 0.45 < in_daily < 0.55 and 0.5 < replies < 0.7
+    assert 0.45 < in_daily < 0.55
+    assert 0.5 < replies < 0.7
     assert float(daily["created_utc"]) <= LO - 3 * 3600
 
 
@@ -104,17 +105,20 @@ def test_one_sweep_at_the_end_records_its_coverage_honestly(
     assert got <= posts | comments  # nothing outside the window, nothing invented
     observed = {"posts": len(got & posts), "comments": len(got & comments)}
     coverage = window_coverage(LO, HI, sweep.walks, observed)
-    assert coverage.listings["posts"].complete and observed["posts"] == len(posts)
+    assert coverage.listings["posts"].complete
+    assert observed["posts"] == len(posts)
     assert coverage.complete is complete
     true_ratio = len(got) / len(posts | comments)
     if complete:
-        assert got == posts | comments and coverage.ratio == 1.0
+        assert got == posts | comments
+        assert coverage.ratio == 1.0
         return
     missed = len(comments) - observed["comments"]
     estimate = coverage.listings["comments"].estimated_missed
     assert abs(estimate - missed) <= 0.1 * missed  # the observed rate extrapolates well
     assert abs(coverage.ratio - true_ratio) <= 0.02  # within 2 points of the truth
     ((span_start, span_end),) = coverage.listings["comments"].uncovered
-    assert span_start == LO and LO < span_end < HI
+    assert span_start == LO
+    assert LO < span_end < HI
     expected_reach = 30 * 60 * min(1.0, LISTING_REACH / (per_minute * 30))
     assert abs((HI - span_end) - expected_reach) < 0.15 * expected_reach

@@ -122,9 +122,11 @@ def test_oauth_then_one_page_of_each_listing(window_server: RedditServer) -> Non
     assert len(tokens) == 1
     assert tokens[0].headers["authorization"].startswith("Basic ")
     listing = window_server.requests_to(f"/r/{SUB}/new")
-    assert len(listing) == 1 and listing[0].param("raw_json") == "1"
+    assert len(listing) == 1
+    assert listing[0].param("raw_json") == "1"
     comments = window_server.requests_to(f"/r/{SUB}/comments")
-    assert len(comments) == 1 and comments[0].param("raw_json") == "1"
+    assert len(comments) == 1
+    assert comments[0].param("raw_json") == "1"
     assert window_server.requests_to("/comments/") == []  # no request per post
     assert len(window_server.requests) == 1 + 1 + 1  # nothing per author, nothing else
 
@@ -179,7 +181,8 @@ def test_comments_of_old_threads_and_replies_are_read_and_paged() -> None:
     assert [p.param("after") for p in pages] == [None, "t1_c150", "t1_c050"]
     # the third page reached the comment before the window: the window is covered
     walk = next(w for w in sweep.walks if w.listing == "comments")
-    assert walk.covered_from <= START.timestamp() and walk.requests == 3
+    assert walk.covered_from <= START.timestamp()
+    assert walk.requests == 3
 
 
 def test_author_fields_pass_through_only_when_the_listing_has_them() -> None:

@@ -160,7 +160,8 @@ def test_prices_window_sorting_and_types() -> None:
 def test_prices_unknown_only_and_empty_window() -> None:
     source = ReplayPriceSource(SAMPLE)
     empty = source.bars(["BBBY", "ZZZZ"], DAY, DAY + timedelta(days=2))
-    assert empty.empty and list(empty.columns) == PRICE_COLUMNS
+    assert empty.empty
+    assert list(empty.columns) == PRICE_COLUMNS
     assert str(empty["bar_start"].dtype) == "datetime64[us, UTC]"
     night = source.bars(["GME"], DAY, DAY + timedelta(hours=14, minutes=30))
     assert night.empty

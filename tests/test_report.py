@@ -29,6 +29,7 @@ def warehouse(fresh_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return fresh_db
 
 
+@pytest.mark.slow  # renders charts (matplotlib): about 6 s
 def test_writes_one_png_per_top_ticker_most_mentioned_first(warehouse: str, tmp_path: Path) -> None:
     paths = write_report(warehouse, END - timedelta(hours=24), END, tmp_path / "out", top=3)
     assert [p.name.split("_")[:2] for p in paths] == [
@@ -50,6 +51,7 @@ def test_long_ranges_and_empty_ranges(warehouse: str, tmp_path: Path) -> None:
         write_report(warehouse, END, END, tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_prints_the_paths(
     warehouse: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -69,7 +71,8 @@ def test_cli_prints_the_paths(
     assert code == 0
     out = capsys.readouterr().out
     printed = [line for line in out.splitlines() if line.endswith(".png")]
-    assert len(printed) == 2 and all(Path(p).is_file() for p in printed)
+    assert len(printed) == 2
+    assert all(Path(p).is_file() for p in printed)
     # Then the signal scorecard, with its verdicts in words, also kept beside the charts.
     assert "signal scorecard" in out
     assert "not significant" in out

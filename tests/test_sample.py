@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools import generate_sample as generate
 
 import tickerpulse
-from tickerpulse.sample import generate
 
 DATA_DIR = Path(tickerpulse.__file__).resolve().parent / "data"
 SAMPLE = DATA_DIR / "sample"
@@ -63,7 +63,8 @@ def test_main_writes_the_sample_and_removes_stale_files(tmp_path: Path) -> None:
     keep = tmp_path / "notes.txt"
     keep.write_text("mine")
     assert generate.main([str(tmp_path)]) == 0
-    assert not stale.exists() and keep.read_text() == "mine"
+    assert not stale.exists()
+    assert keep.read_text() == "mine"
     assert (tmp_path / "prices" / "GME.csv").is_file()
     assert generate.main([]) == 2
 
@@ -98,7 +99,8 @@ def test_lines_are_canonical_sorted_and_in_their_day(records: list[tuple[str, An
             when = rec["created_utc"] if isinstance(rec["created_utc"], float) else None
             times.append(when if when is not None else rec["retrieved_utc"])
         assert times == sorted(times)
-        assert day.timestamp() <= times[0] and times[-1] < day.timestamp() + 86400
+        assert day.timestamp() <= times[0]
+        assert times[-1] < day.timestamp() + 86400
 
 
 def test_records_look_like_reddit_things(records: list[tuple[str, Any]]) -> None:
@@ -107,7 +109,8 @@ def test_records_look_like_reddit_things(records: list[tuple[str, Any]]) -> None
     assert all(re.fullmatch(r"[0-9a-z]{7}", i) for i in ids)
     comments = {r["id"]: r for _, r in records if r.get("name", "").startswith("t1_")}
     posts = {r["id"]: r for _, r in records if r.get("name", "").startswith("t3_")}
-    assert len(posts) > 400 and len(comments) > 2000
+    assert len(posts) > 400
+    assert len(comments) > 2000
     for rec in posts.values():
         assert rec["permalink"].startswith(f"/r/{rec['subreddit']}/comments/{rec['id']}/")
         assert isinstance(rec["num_comments"], int)
@@ -168,13 +171,15 @@ def test_duplicates_near_duplicates_bots_and_deletions(records: list[tuple[str, 
         assert authors[bot] >= 5
     promo = [r for _, r in records if r["author"] == generate.PROMO_ACCOUNT]
     per_day = Counter(int(r["created_utc"] // 86400) for r in promo)
-    assert len(per_day) == 2 and min(per_day.values()) >= 20
+    assert len(per_day) == 2
+    assert min(per_day.values()) >= 20
     assert len({_text(r) for r in promo}) == 1
     assert authors["[deleted]"] / len(records) > 0.01
     deleted = [r for _, r in records if r["author"] == "[deleted]"]
     assert all("author_link_karma" not in r for r in deleted)
     bodies = Counter(_text(r).split("\n")[-1] for _, r in records)
-    assert bodies["[removed]"] >= 20 and bodies["[deleted]"] >= 20
+    assert bodies["[removed]"] >= 20
+    assert bodies["[deleted]"] >= 20
 
 
 def test_language_ingredients(records: list[tuple[str, Any]]) -> None:
@@ -190,12 +195,14 @@ def test_language_ingredients(records: list[tuple[str, Any]]) -> None:
     for name in ("GameStop", "Tesla", "Nvidia", "Palantir", "Apple", "Disney"):
         assert name in corpus, name
     cashtags = Counter(re.findall(r"\$([A-Z]{1,5})\b", corpus))
-    assert sum(cashtags.values()) > 300 and cashtags["GME"] > 10
+    assert sum(cashtags.values()) > 300
+    assert cashtags["GME"] > 10
     assert "MOASS" in cashtags  # a cashtag that is no listed symbol
     assert len(re.findall(r"\bGME\b", corpus)) > 50  # bare symbols too
     for phrase in ("Press F", "ALL IN", "IT is what IT is", "The CEO", "GO GO GO", "BUY NOW"):
         assert phrase in corpus, phrase
-    assert "Good time to sell" in corpus and "we'll make a ton" in corpus
+    assert "Good time to sell" in corpus
+    assert "we'll make a ton" in corpus
     assert "BBBY" in corpus or "Bed Bath & Beyond" in corpus
 
 
@@ -219,12 +226,14 @@ def test_prices_cover_market_hours_for_each_ticker() -> None:
         assert [r["bar_start"] for r in rows] == expected
         for r in rows:
             o, h, lo, c = (float(r[k]) for k in ("open", "high", "low", "close"))
-            assert lo <= min(o, c) <= max(o, c) <= h and lo > 0
+            assert lo <= min(o, c) <= max(o, c) <= h
+            assert lo > 0
             assert all(re.fullmatch(r"\d+\.\d{4}", r[k]) for k in ("open", "high", "low", "close"))
             assert int(r["volume"]) > 0
     listed = {row["symbol"] for row in _symbols()}
     assert set(tickers) <= listed
-    assert "BBBY" in listed and "BBBY" not in tickers  # the delisted example
+    assert "BBBY" in listed
+    assert "BBBY" not in tickers  # the delisted example
 
 
 def test_prices_drift_with_the_text_sentiment(records: list[tuple[str, Any]]) -> None:
@@ -267,8 +276,10 @@ def test_symbol_list() -> None:
     assert len(by_symbol) == len(rows)
     for row in rows:
         assert 0 < float(row["ambiguity"]) <= 1
-        assert row["is_etf"] in ("true", "false") and row["test_issue"] in ("true", "false")
-        assert row["name"] and row["exchange"]
+        assert row["is_etf"] in ("true", "false")
+        assert row["test_issue"] in ("true", "false")
+        assert row["name"]
+        assert row["exchange"]
         assert re.fullmatch(r"[A-Z]{1,5}", row["symbol"])
     for word in ("ON", "ALL", "IT", "F", "T", "GO", "NOW", "FREE", "DD", "CEO", "A"):
         assert float(by_symbol[word]["ambiguity"]) <= 0.3, word
@@ -277,7 +288,8 @@ def test_symbol_list() -> None:
     assert "GameStop" in by_symbol["GME"]["aliases"].split("|")
     assert "the mouse" in by_symbol["DIS"]["aliases"].split("|")
     assert "Facebook" in by_symbol["META"]["aliases"].split("|")
-    assert by_symbol["SPY"]["is_etf"] == "true" and by_symbol["GME"]["is_etf"] == "false"
+    assert by_symbol["SPY"]["is_etf"] == "true"
+    assert by_symbol["GME"]["is_etf"] == "false"
     # Trading dates, where known, bound when a mention may link (BBBY was delisted in 2023).
     assert by_symbol["BBBY"]["last_trade"] == "2023-05-02"
     for row in rows:

@@ -53,11 +53,15 @@ def test_a_real_signal_is_significant_and_noise_is_labelled_not_significant() ->
     rng = np.random.default_rng(11)
     x = rng.normal(size=80)
     ic, t, _ = rank_ic(x, x + rng.normal(scale=0.5, size=80), 1)
-    assert ic is not None and ic > 0.8
-    assert t is not None and t > 5
+    assert ic is not None
+    assert ic > 0.8
+    assert t is not None
+    assert t > 5
     ic, t, _ = rank_ic(x, rng.normal(size=80), 1)
-    assert ic is not None and abs(ic) < 0.2
-    assert t is not None and abs(t) < 1.96
+    assert ic is not None
+    assert abs(ic) < 0.2
+    assert t is not None
+    assert abs(t) < 1.96
 
 
 def test_overlapping_returns_widen_the_newey_west_error() -> None:
@@ -68,7 +72,8 @@ def test_overlapping_returns_widen_the_newey_west_error() -> None:
     x = np.cumsum(rng.normal(size=len(five_day)))  # a slow, persistent sentiment series
     _, naive = nw_slope(x, five_day, lags=0)
     _, robust = nw_slope(x, five_day, lags=nw_lags(len(x), 5))
-    assert naive is not None and robust is not None
+    assert naive is not None
+    assert robust is not None
     assert abs(robust) < abs(naive)
 
 
@@ -80,7 +85,8 @@ def test_hit_rate_is_tested_against_always_up() -> None:
     )
     perfect = hits(np.sign(up), up)
     assert perfect.hit_rate == 1.0
-    assert perfect.p is not None and perfect.p < 0.01
+    assert perfect.p is not None
+    assert perfect.p < 0.01
     assert hits(np.ones(12), np.full(12, 0.01)).p == 1.0  # nothing beats a market that only rose
 
 
@@ -104,7 +110,8 @@ def test_scorecard_rows_per_ticker_and_across_with_verdicts() -> None:
     assert across.scope == "all"
     assert across.n == 60  # one cross-sectional IC per day
     assert across.pairs == 4 * 60 + 5
-    assert across.rank_ic is not None and across.rank_ic > 0.5
+    assert across.rank_ic is not None
+    assert across.rank_ic > 0.5
     assert across.ic_verdict == "significant"
     noise = {n: [_series(days, rng.normal(size=60), rng.normal(size=60))] for n in ("A", "B", "C")}
     quiet = {(r.ticker, r.horizon): r for r in scorecard(noise)}[("*", "1d")]

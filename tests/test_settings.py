@@ -66,7 +66,7 @@ def test_values_parse_one_way() -> None:
             "DATABASE_URL": "postgresql://u@h/db",
         }
     )
-    assert settings.subreddits == ("robinhood", "finance", "SecurityAnalysis")
+    assert settings.subreddits == ("robinhood", "finance", "securityanalysis")  # as imports write
     assert settings.start_date == datetime(2021, 1, 28, tzinfo=UTC)
     assert settings.store_author_name is True
     assert settings.sink_warehouse is False
@@ -85,7 +85,7 @@ def test_values_parse_one_way() -> None:
     [
         ("TICKERPULSE_POST_LIMIT", "lots"),
         ("TICKERPULSE_POST_LIMIT", "0"),
-        ("TICKERPULSE_POST_LIMIT", "20000"),
+        ("TICKERPULSE_POST_LIMIT", "250001"),
         ("TICKERPULSE_SCORER", "gpt-magic"),
         ("TICKERPULSE_LLM_POLICY", "sometimes"),
         ("TICKERPULSE_SUBREDDITS", "wallstreetbets,bad name"),
@@ -98,6 +98,14 @@ def test_values_parse_one_way() -> None:
 def test_a_bad_value_is_an_error_that_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"{name}={value!r}"):
         load_settings({name: value})
+
+
+def test_run_params_lower_case_the_subreddits_as_the_lake_does() -> None:
+    from tickerpulse.stages.context import RunParams
+
+    asked = {"subreddits": "Robinhood, robinhood,WallStreetBets"}
+    params = RunParams.from_params(asked, Settings())
+    assert params.subreddits == ("robinhood", "wallstreetbets")
 
 
 def test_a_connection_is_read_from_the_same_environment() -> None:

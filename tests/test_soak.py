@@ -58,7 +58,9 @@ def test_yahoo_empty_and_malformed_answers_look_like_no_trades(
     """Why the soak leaves these out by default: yfinance hides them, nothing says 'failed'."""
     yahoo.set_chaos(1.0, (kind,), seed=3)
     result = YFinancePriceSource(session=yahoo.session()).fetch(["AAPL"], START, END)
-    assert result.frame.empty and not result.failed and not result.unknown
+    assert result.frame.empty
+    assert not result.failed
+    assert not result.unknown
     assert yahoo.faults_injected[kind] >= 1
 
 
@@ -115,11 +117,13 @@ def test_short_soak_recovers_every_fault(pg_admin_dsn: str, tmp_path: Path) -> N
         server: sum(n for (name, _), n in injected.items() if name == server)
         for server in ("reddit", "llm", "yahoo")
     }
-    assert by_server["reddit"] > 0 and by_server["yahoo"] > 0, injected
+    assert by_server["reddit"] > 0, injected
+    assert by_server["yahoo"] > 0, injected
     assert report.faulted.calls["llm"] > 1
     assert report.clean.states == report.faulted.states == ["success"]
     assert not report.clean.faults  # the fault-free arm had none
-    assert report.clean_sums["posts"][0] > 0 and report.clean_sums["post_sentiment"][0] > 0
+    assert report.clean_sums["posts"][0] > 0
+    assert report.clean_sums["post_sentiment"][0] > 0
     assert report.differing == []
     assert report.equal
     assert report.recovered() == injected

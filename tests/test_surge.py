@@ -234,7 +234,8 @@ def test_the_same_hour_of_the_week_is_the_baseline_when_there_is_enough_of_it(
     assert tsla["surge_baseline"] == 12
     assert tsla["surge_z"] == pytest.approx(0.0)
     all_hours = surge.robust_z(12, list(authors.values()))
-    assert all_hours.z is not None and all_hours.z > 5  # what ignoring the season would say
+    assert all_hours.z is not None
+    assert all_hours.z > 5  # what ignoring the season would say
 
 
 def test_all_hours_baseline_when_the_history_is_short_and_sql_matches_the_reference(

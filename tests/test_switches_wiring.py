@@ -24,7 +24,8 @@ def _context(scorer: str) -> dict[str, object]:
 def test_switches_default_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TICKERPULSE_LAKE_URL", "s3://aws_default@bucket/lake")
     ctx = context_from_airflow(_context("llm"))
-    assert ctx.settings.warehouse_on and ctx.params.scorer == "llm"
+    assert ctx.settings.warehouse_on
+    assert ctx.params.scorer == "llm"
     assert ctx.settings.lake_url == "s3://aws_default@bucket/lake"
 
 

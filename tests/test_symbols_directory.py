@@ -39,10 +39,13 @@ File Creation Time: 0201202121:33||||||
 def test_parsers_read_both_formats() -> None:
     nasdaq = parse_nasdaqlisted(NASDAQ)
     assert [s.symbol for s in nasdaq] == ["PLTR", "QQQ", "ZVZZT"]
-    assert nasdaq[1].is_etf and nasdaq[2].test_issue and nasdaq[0].exchange == "NASDAQ"
+    assert nasdaq[1].is_etf
+    assert nasdaq[2].test_issue
+    assert nasdaq[0].exchange == "NASDAQ"
     other = {s.symbol: s for s in parse_otherlisted(OTHER)}
     assert set(other) == {"GME", "BRK.B", "ON", "LOVE", "SPY"}
-    assert other["SPY"].exchange == "NYSE ARCA" and other["SPY"].is_etf
+    assert other["SPY"].exchange == "NYSE ARCA"
+    assert other["SPY"].is_etf
     assert other["GME"].exchange == "NYSE"
     with pytest.raises(ValueError, match="Symbol"):
         parse_nasdaqlisted("a|b\n1|2\n")
@@ -50,8 +53,10 @@ def test_parsers_read_both_formats() -> None:
 
 def test_default_ambiguity_reads_the_symbol_shape() -> None:
     assert default_ambiguity("PLTR") == 0.9
-    assert default_ambiguity("A") == 0.05 and default_ambiguity("IT") == 0.05  # stop-list
-    assert default_ambiguity("LOVE") == 0.05 and default_ambiguity("TD") == 0.05
+    assert default_ambiguity("A") == 0.05
+    assert default_ambiguity("IT") == 0.05  # stop-list
+    assert default_ambiguity("LOVE") == 0.05
+    assert default_ambiguity("TD") == 0.05
     assert default_ambiguity("XY") == 0.3
 
 
@@ -60,7 +65,8 @@ def test_directory_merges_curated_weights_and_aliases(tmp_path: Path) -> None:
     (tmp_path / "o.txt").write_text(OTHER)
     table = directory_table(tmp_path / "n.txt", tmp_path / "o.txt")
     on = table.get("ON")
-    assert on is not None and on.ambiguity == 0.1  # the packaged, hand-set weight
+    assert on is not None
+    assert on.ambiguity == 0.1  # the packaged, hand-set weight
     assert table.by_alias("GameStop") == table.get("GME")
     assert table.by_alias("GameStop Corporation Common Stock") is None  # legal names not indexed
     assert "TSLA" not in table  # packaged symbols the directory lacks are not invented
@@ -68,6 +74,7 @@ def test_directory_merges_curated_weights_and_aliases(tmp_path: Path) -> None:
     assert ex.tickers("GME and PLTR, ON the moon, LOVE it, $ON calls") == ["GME", "PLTR", "ON"]
 
 
+@pytest.mark.slow  # the whole real directory: about 6 s
 def test_refresh_symbols_upserts_the_real_directory(fresh_db: str) -> None:
     nasdaq = shared_data("us_tickers", "nasdaqlisted.txt")
     other = shared_data("us_tickers", "otherlisted.txt")
@@ -83,10 +90,12 @@ def test_refresh_symbols_upserts_the_real_directory(fresh_db: str) -> None:
         )
         rows = cur.fetchall()
     assert rows[0][:4] == ("ALL", "NYSE", False, 0.1)
-    assert rows[1][0] == "GME" and "GameStop" in rows[1][4]
+    assert rows[1][0] == "GME"
+    assert "GameStop" in rows[1][4]
     assert rows[2][:3] == ("QQQ", "NASDAQ", True)
     table = load_symbols_from_db(fresh_db)
-    assert table is not None and len(table) == written
+    assert table is not None
+    assert len(table) == written
 
 
 def test_refresh_refuses_a_truncated_directory(fresh_db: str, tmp_path: Path) -> None:

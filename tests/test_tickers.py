@@ -49,7 +49,8 @@ def test_symbol_table_lookups(table: SymbolTable) -> None:
         "GME", "GameStop Corp.", "NYSE", False, False, 1.0, ("GameStop", "Gamestop", "Game Stop")
     )
     assert table.by_alias("THE MOUSE") == table.get("DIS")
-    assert "BRK-B" in table and table.get("brk/b") == table.get("BRK.B")
+    assert "BRK-B" in table
+    assert table.get("brk/b") == table.get("BRK.B")
     assert table.by_alias("Alphabet") == table.get("GOOGL")  # the first row keeps a shared alias
     assert len(table) == 15
 
@@ -162,4 +163,5 @@ def test_any_unicode_is_handled(ex: TickerExtractor, text: str) -> None:
     tickers = [m.ticker for m in found]
     assert len(tickers) == len(set(tickers))
     for m in found:
-        assert m.ticker in ex.symbols and 0.0 < m.weight <= 1.0
+        assert m.ticker in ex.symbols
+        assert 0.0 < m.weight <= 1.0

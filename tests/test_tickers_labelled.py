@@ -25,7 +25,8 @@ def _bench() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "bench_extraction", ROOT / "benchmarks" / "bench_extraction.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -49,7 +50,8 @@ def test_labels_are_enough_and_varied(bench: ModuleType) -> None:
 
 def test_precision_and_recall_on_the_labelled_set(bench: ModuleType) -> None:
     table = bench.directory_table()
-    assert isinstance(table, SymbolTable) and len(table) > 9000
+    assert isinstance(table, SymbolTable)
+    assert len(table) > 9000
     result, _wrong = bench.score(bench.load_labelled(), TickerExtractor(table).tickers)
     assert result.precision >= bench.PRECISION_TARGET, result
     assert result.recall >= bench.RECALL_TARGET, result

@@ -246,7 +246,8 @@ def test_empty_batch_raises_only_when_rows_are_expected() -> None:
     with pytest.raises(BatchValidationError, match="expect_table_row_count_to_be_between"):
         validate_raw(empty, START, END, None, "empty", expect_rows=True)
     outcome = validate_raw(empty, START, END, None, "empty", expect_rows=False)
-    assert outcome.valid.empty and outcome.quarantine.empty
+    assert outcome.valid.empty
+    assert outcome.quarantine.empty
     assert all(r["success"] for r in outcome.results)
 
 

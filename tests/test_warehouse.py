@@ -73,4 +73,5 @@ def test_copy_keeps_hostile_text_as_data_and_null_distinct_from_empty(fresh_db: 
         got = cur.fetchall()
         cur.execute("SELECT count(*) FROM tickerpulse.posts")  # still there
     assert [r[2] for r in got] == NASTY
-    assert got[0][1] == "t3_x" and got[1][1] is None
+    assert got[0][1] == "t3_x"
+    assert got[1][1] is None

@@ -16,6 +16,13 @@ post-count weight 1 + min(max_bonus, k*ln(n)) scales the evidence (not the mean:
 factor cancels in a weighted mean) so that many voices give more confidence than one loud one;
 confidence = (1 - exp(-evidence/scale)) * consensus * n/(n+1) with consensus = 1 - min(1, spread)
 and spread the population standard deviation of the scores. Tiers at -0.3/-0.1/+0.1/+0.3.
+
+Safe over the whole input range, by the same rules as sql/030_safe_numbers.sql (PostgreSQL raises
+on an underflowing exp() or product where Python returns 0, so both follow explicit rules instead):
+exp() arguments are clamped to >= EXP_FLOOR; a weight whose logarithm is below EXP_FLOOR is 0; a
+score with |s| < SCORE_EPSILON counts as 0; the weighted mean is 0 when |sum(w*s)| <= sum(w) *
+MEAN_EPSILON; the confidence factor 1 - exp(-evidence) is 1 beyond an evidence of -EXP_FLOOR and
+0 when ln(evidence) < EXP_FLOOR.
 """
 
 from __future__ import annotations
@@ -30,6 +37,14 @@ from tickerpulse.config import Settings, load_settings
 ROUND = 6  # digits kept in the warehouse, so Python and SQL agree to the last stored digit
 TIERS = ("strong_bearish", "bearish", "neutral", "bullish", "strong_bullish")
 UNSCORED = "unscored"
+EXP_FLOOR = -700.0  # exp(-700) ~ 9.9e-305, still a normal double; PostgreSQL raises below ~-745
+SCORE_EPSILON = 1e-12  # |score| below this is scorer noise (the offline scorer emits 5.7e-17)
+MEAN_EPSILON = 1e-15  # |weighted mean| at or below this is 0
+
+
+def effective_score(score: float) -> float:
+    """The score the formulas use: scorer noise below SCORE_EPSILON is 0, as in SQL."""
+    return 0.0 if abs(score) < SCORE_EPSILON else score
 
 
 @dataclass(frozen=True)
@@ -101,19 +116,35 @@ class WeightParts:
     decay: float
     source: float
     upvotes: float
+    # -lambda * hours clamped to EXP_FLOOR (decay = exp of it); SQL tests the exponent itself
+    decay_exponent: float | None = None
 
     @property
     def total(self) -> float:
+        """The product, or 0 where its logarithm is below EXP_FLOOR (SQL never forms it there)."""
+        if self.ambiguity <= 0 or self.source <= 0:
+            return 0.0
+        log_total = (
+            math.log(self.ambiguity)
+            + (math.log(self.decay) if self.decay_exponent is None else self.decay_exponent)
+            + math.log(self.source)
+            + math.log(self.upvotes)
+        )
+        if log_total < EXP_FLOOR:
+            return 0.0
         return self.ambiguity * self.decay * self.source * self.upvotes
 
 
 def weight_parts(m: Mention, window_end: datetime, cfg: AggregationConfig) -> WeightParts:
     hours = max(0.0, (window_end - m.created_utc).total_seconds() / 3600.0)
+    exponent = max(EXP_FLOOR, -cfg.decay_lambda * hours)
     return WeightParts(
         ambiguity=m.mention_weight,
-        decay=math.exp(-cfg.decay_lambda * hours),
+        decay=math.exp(exponent),
+        decay_exponent=exponent,
         source=cfg.source_weight(m.subreddit),
-        upvotes=1.0 + math.log1p(max(m.upvotes or 0, 0)),
+        # log(1 + u), not log1p(u): the same libm call as SQL's ln(1 + u), to the last bit
+        upvotes=1.0 + math.log(1 + max(m.upvotes or 0, 0)),
     )
 
 
@@ -125,7 +156,10 @@ def weighted_mean(scores: Sequence[float], weights: Sequence[float]) -> float | 
     total = math.fsum(weights)
     if not total > 0:
         return None
-    mean = math.fsum(s * w for s, w in zip(scores, weights, strict=True)) / total
+    num = math.fsum(effective_score(s) * w for s, w in zip(scores, weights, strict=True))
+    if abs(num) <= total * MEAN_EPSILON:
+        return 0.0
+    mean = num / total
     if not math.isfinite(mean):  # a NaN would pass the clamp as +1.0; no mean is the honest answer
         return None
     return max(-1.0, min(1.0, mean))
@@ -164,6 +198,19 @@ class TickerAggregate:
     tier: str
 
 
+def confidence_factor(total_weight: float, n: int, cfg: AggregationConfig) -> float:
+    """1 - exp(-evidence / scale), evidence = total weight * post-count weight, never raising."""
+    if total_weight <= 0:
+        return 0.0
+    pc = post_count_weight(n, cfg)
+    log_evidence = math.log(total_weight) + math.log(pc) - math.log(cfg.confidence_scale)
+    if log_evidence < EXP_FLOOR:
+        return 0.0
+    if log_evidence > math.log(-EXP_FLOOR):
+        return 1.0
+    return 1.0 - math.exp(-total_weight * pc / cfg.confidence_scale)
+
+
 def _pop_std(values: Sequence[float]) -> float:
     if not values:
         return 0.0
@@ -181,7 +228,7 @@ def aggregate(
     """One ticker's aggregate over its mentions (already restricted to the window)."""
     rows = list(mentions)
     scored = [m for m in rows if m.status == "scored" and m.score is not None]
-    scores = [float(m.score) for m in scored if m.score is not None]
+    scores = [effective_score(float(m.score)) for m in scored if m.score is not None]
     weights = [weight_parts(m, window_end, cfg).total for m in scored]
     mean = weighted_mean(scores, weights)
     total = math.fsum(weights)
@@ -189,8 +236,7 @@ def aggregate(
     consensus = 1.0 - min(1.0, _pop_std(scores)) if n else None
     confidence = None
     if n and consensus is not None:
-        evidence = total * post_count_weight(n, cfg)
-        confidence = (1.0 - math.exp(-evidence / cfg.confidence_scale)) * consensus * n / (n + 1)
+        confidence = confidence_factor(total, n, cfg) * consensus * n / (n + 1)
     return TickerAggregate(
         mentions=len({m.post_id for m in rows}),
         unique_authors=len({m.author_hash for m in rows if m.author_hash is not None}),

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,6 @@ from tickerpulse.choices import EVAL_SCORERS, Scorer, values
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json-lines": "jsonl"}
 OUTPUT_HEADER = ("id", "sentiment", "label", "tickers")
 LLM_BATCH = 20
 
@@ -30,62 +27,14 @@ class UsageError(Exception):
     """Input the user can fix: a missing file, a bad extension, a missing column."""
 
 
-def _text_value(value: Any) -> str:
-    """Post text from a CSV cell or a JSON value; null and NaN mean no text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return value if isinstance(value, str) else str(value)
-
-
-def _read_csv(path: Path) -> Iterator[tuple[str, str]]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("id", "text") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise UsageError(f"{path}: missing column(s) {', '.join(missing)} (need id and text)")
-        for row in reader:
-            post_id = (row.get("id") or "").strip()
-            if not post_id:
-                raise UsageError(f"{path}: line {reader.line_num} has an empty id")
-            yield post_id, _text_value(row.get("text"))
-
-
-def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
-    with path.open("r", encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path}: line {line_no} is not JSON: {exc.msg}") from exc
-            if not isinstance(record, dict):
-                raise UsageError(f"{path}: line {line_no} is not a JSON object")
-            missing = [c for c in ("id", "text") if c not in record]
-            if missing:
-                raise UsageError(f"{path}: line {line_no} is missing {', '.join(missing)}")
-            post_id = _text_value(record["id"]).strip()
-            if not post_id:
-                raise UsageError(f"{path}: line {line_no} has an empty id")
-            yield post_id, _text_value(record["text"])
-
-
 def read_posts(path: Path) -> list[tuple[str, str]]:
-    """(id, text) pairs in file order, from CSV or JSON Lines by extension."""
-    fmt = INPUT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise UsageError(
-            f"{path}: unsupported extension {path.suffix!r} (use {', '.join(INPUT_FORMATS)})"
-        )
+    """(id, text) pairs in file order, from CSV or JSON Lines by extension (evaluation.datasets)."""
+    from tickerpulse.evaluation.datasets import DatasetError, read_texts
+
     try:
-        return list(_read_csv(path) if fmt == "csv" else _read_jsonl(path))
-    except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    except (OSError, csv.Error) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from exc
+        return read_texts(path)
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _llm_setting(field: str) -> str:

@@ -58,7 +58,9 @@ ENV_PREFIX = "TICKERPULSE_"
 
 # Reddit's own rule for a subreddit name; the DAG param's JSON schema uses the same pattern.
 SUBREDDIT_PATTERN = "^[A-Za-z0-9_]{2,21}$"
-POST_LIMIT_MAX = 10_000
+# Items per subreddit and interval. The design point is 10M posts a day, 208,000 per 30-minute
+# interval; the cap leaves room for a burst above that (a cap is a guard against typos, not a plan).
+POST_LIMIT_MAX = 250_000
 
 # The start date Airflow sees on every DAG: before any Reddit post (Reddit opened in June 2005).
 # The real floor is TICKERPULSE_START_DATE, checked by the tasks (`Settings.check_start_date`).
@@ -357,7 +359,8 @@ class Settings(BaseSettings):
         bad = [s for s in value if not re.fullmatch(SUBREDDIT_PATTERN, s)]
         if bad:
             raise ValueError(f"not subreddit names (letters, digits, _; 2-21): {bad}")
-        return value
+        # Case-insensitive on Reddit; lower case in the lake, as `tickerpulse import` writes them.
+        return tuple(dict.fromkeys(s.lower() for s in value))
 
     @field_validator("llm_prices", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ Every time here is a tz-aware UTC `datetime`; a session is named by its New York
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -123,6 +124,21 @@ def session_containing(moment: datetime) -> Session | None:
     if i >= 0 and t < closes[i]:
         return _session_at(i)
     return None
+
+
+def bar_ends(starts: Iterable[pd.Timestamp], minutes: int = 30) -> pd.DatetimeIndex:
+    """When each intraday bar ends: `minutes` after its start, or at the close if that comes
+    first (the last hourly bar of a session, 15:30-16:00 New York, is half an hour; every bar of
+    an early close ends at 13:00). Live and replayed bars both end this way, so it is one function.
+    """
+    ends = []
+    for stamp in starts:
+        end = stamp + pd.Timedelta(minutes=minutes)
+        session = session_containing(stamp.to_pydatetime())
+        if session is not None:
+            end = min(end, pd.Timestamp(session.close))
+        ends.append(end)
+    return pd.DatetimeIndex(ends).tz_convert(UTC)
 
 
 def next_session(moment: datetime) -> Session:

@@ -7,7 +7,7 @@ again, which costs 2-7 s per task on an idle 2-core host and far more on a busy 
 
 Importing this module is the whole effect. Celery workers load it before they fork their pool with
 `[celery] extra_celery_config = {"imports": ["tickerpulse.preload"]}` (docker-compose.yml,
-tests/test_celery_workers.py); a LocalExecutor scheduler with TICKERPULSE_PRELOAD_MODULES
+tests/test_rest_backfill.py); a LocalExecutor scheduler with TICKERPULSE_PRELOAD_MODULES
 (plugins/tickerpulse_listener.py). The cost is about 260 MB in the worker's own process; a cold
 task process would import the same modules itself.
 """

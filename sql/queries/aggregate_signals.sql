@@ -3,7 +3,8 @@
 --
 -- 1. ticker_subreddit_30m: the bucket's mentions per (ticker, subreddit) as sums, with the weight
 --    of the rollup formula (ambiguity * exp(-decay * hours to the bucket end) * source weight *
---    (1 + ln(1 + max(upvotes, 0))), as tickerpulse.ticker_window_stats) decayed to the bucket end.
+--    (1 + ln(1 + max(upvotes, 0))), as tickerpulse.ticker_window_stats, with the guards of
+--    sql/030_safe_numbers.sql) decayed to the bucket end.
 -- 2. sentiment_30m: upvotes, calls, puts and the put/call ratio of the bucket.
 -- 3. sentiment_30m: the surge score. x = the bucket's unique authors (one account posting fifty
 --    times is one author). Its baseline: the same ticker's unique authors in every bucket the
@@ -21,24 +22,33 @@ DELETE FROM tickerpulse.ticker_subreddit_30m WHERE bucket_start = %(bucket_start
 WITH src AS (
     SELECT u.name, u.weight
     FROM unnest(%(source_names)s::text[], %(source_weights)s::double precision[]) AS u(name, weight)
-), mention AS (
+), factors AS (
     SELECT s.ticker,
            p.subreddit,
            p.post_id,
            p.author_hash,
            greatest(coalesce(p.score, 0), 0) AS upvotes,
            s.status = 'scored' AND s.score IS NOT NULL AS is_scored,
-           s.score,
+           CASE WHEN abs(s.score) < 1e-12 THEN 0 ELSE s.score END AS score,
            s.option_side,
-           s.mention_weight
-             * exp(-%(decay)s * greatest(0, extract(epoch FROM (%(bucket_end)s::timestamptz
-                                                                - p.created_utc)) / 3600.0))
-             * coalesce((SELECT src.weight FROM src WHERE src.name = lower(p.subreddit)),
-                        %(default_source_weight)s)
-             * (1 + ln(1 + greatest(coalesce(p.score, 0), 0))) AS w
+           s.mention_weight AS amb,
+           greatest(-700, -%(decay)s * greatest(0, extract(epoch FROM (%(bucket_end)s::timestamptz
+                                                                      - p.created_utc)) / 3600.0))
+               AS decay_arg,
+           coalesce((SELECT src.weight FROM src WHERE src.name = lower(p.subreddit)),
+                    %(default_source_weight)s) AS src_w,
+           1 + ln(1 + greatest(coalesce(p.score, 0), 0)) AS up_w
     FROM tickerpulse.post_sentiment s
     JOIN tickerpulse.posts p USING (post_id)
     WHERE p.interval_start = %(bucket_start)s AND NOT p.removed
+), mention AS (
+    -- The guarded weight of sql/030_safe_numbers.sql: no exp() below -700, no underflowing product.
+    SELECT f.*,
+           CASE WHEN f.amb <= 0 OR f.src_w <= 0 THEN 0
+                WHEN ln(f.amb) + f.decay_arg + ln(f.src_w) + ln(f.up_w) < -700 THEN 0
+                ELSE f.amb * exp(f.decay_arg) * f.src_w * f.up_w
+           END AS w
+    FROM factors f
 )
 INSERT INTO tickerpulse.ticker_subreddit_30m (
     ticker, bucket_start, subreddit, mentions, unique_authors, upvotes, scored, score_sum,

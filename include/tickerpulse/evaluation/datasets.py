@@ -61,25 +61,12 @@ class Dataset:
 def read_dataset(path: Path | str) -> Dataset:
     """Read by extension: .txt is PhraseBank (`sentence@label`), .csv, .jsonl / .ndjson."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in PHRASEBANK_SUFFIXES | CSV_SUFFIXES | JSONL_SUFFIXES:
-        known = ", ".join(sorted(PHRASEBANK_SUFFIXES | CSV_SUFFIXES | JSONL_SUFFIXES))
-        raise DatasetError(f"{path}: unsupported extension {path.suffix!r} (use {known})")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DatasetError(f"{path}: no such file") from exc
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read: {exc}") from exc
+    suffix = _check_suffix(path, PHRASEBANK_SUFFIXES | CSV_SUFFIXES | JSONL_SUFFIXES)
+    data = _read_bytes(path)
     if suffix in PHRASEBANK_SUFFIXES:
         rows = list(_phrasebank(path, data))
     else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DatasetError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-        records = _csv_records(path, text) if suffix in CSV_SUFFIXES else _jsonl_records(path, text)
-        rows = [_example(path, where, record) for where, record in records]
+        rows = [_example(path, where, record) for where, record in _records(path, suffix, data)]
     if not rows:
         raise DatasetError(f"{path}: no labelled examples")
     ids = [e.id for e in rows]
@@ -87,6 +74,48 @@ def read_dataset(path: Path | str) -> Dataset:
         dup = next(i for i in ids if ids.count(i) > 1)
         raise DatasetError(f"{path}: id {dup!r} appears more than once")
     return Dataset(path.name, path, hashlib.sha256(data).hexdigest(), tuple(rows))
+
+
+def read_texts(path: Path | str) -> list[tuple[str, str]]:
+    """(id, text) pairs in file order from a .csv or .jsonl / .ndjson file, with no gold needed.
+
+    What `tickerpulse score` reads: the same parsing and messages as the labelled datasets, but
+    an empty file gives no pairs, ids may repeat, and a CSV must name both columns in its header.
+    """
+    path = Path(path)
+    suffix = _check_suffix(path, CSV_SUFFIXES | JSONL_SUFFIXES)
+    records = _records(path, suffix, _read_bytes(path), required=("id", "text"))
+    return [_id_and_text(path, where, record) for where, record in records]
+
+
+def _check_suffix(path: Path, known: set[str]) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in known:
+        listed = ", ".join(sorted(known))
+        raise DatasetError(f"{path}: unsupported extension {path.suffix!r} (use {listed})")
+    return suffix
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DatasetError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read: {exc}") from exc
+
+
+def _records(
+    path: Path, suffix: str, data: bytes, required: tuple[str, ...] = ()
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, record) of a CSV or JSON Lines file; `required` CSV columns are checked first."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    if suffix in CSV_SUFFIXES:
+        return _csv_records(path, text, required)
+    return _jsonl_records(path, text)
 
 
 def _phrasebank(path: Path, data: bytes) -> Iterator[Example]:
@@ -103,10 +132,16 @@ def _phrasebank(path: Path, data: bytes) -> Iterator[Example]:
         yield Example(f"L{line_no}", sentence.strip(), label)
 
 
-def _csv_records(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _csv_records(
+    path: Path, text: str, required: tuple[str, ...] = ()
+) -> Iterator[tuple[str, dict[str, Any]]]:
     csv.field_size_limit(sys.maxsize)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            need = " and ".join(required)
+            raise DatasetError(f"{path}: missing column(s) {', '.join(missing)} (need {need})")
         for row in reader:
             yield f"line {reader.line_num}", dict(row)
     except csv.Error as exc:
@@ -126,13 +161,18 @@ def _jsonl_records(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]
         yield f"line {line_no}", record
 
 
-def _example(path: Path, where: str, record: dict[str, Any]) -> Example:
+def _id_and_text(path: Path, where: str, record: dict[str, Any]) -> tuple[str, str]:
     missing = [c for c in ("id", "text") if c not in record]
     if missing:
         raise DatasetError(f"{path}: {where} is missing {', '.join(missing)} (need id and text)")
     post_id = _str(record["id"]).strip()
     if not post_id:
         raise DatasetError(f"{path}: {where} has an empty id")
+    return post_id, _str(record["text"])
+
+
+def _example(path: Path, where: str, record: dict[str, Any]) -> Example:
+    post_id, text = _id_and_text(path, where, record)
     raw_label = _str(record.get("label")).strip().lower()
     raw_score = record.get("score")
     score = None
@@ -152,7 +192,7 @@ def _example(path: Path, where: str, record: dict[str, Any]) -> Example:
         label = label_for(score)
     else:
         raise DatasetError(f"{path}: {where} has neither a label nor a score")
-    return Example(post_id, _str(record["text"]), label, score)
+    return Example(post_id, text, label, score)
 
 
 def _str(value: Any) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tickerpulse.evaluation.datasets import LABELS
-from tickerpulse.evaluation.runner import EvalResult
+from tickerpulse.evaluation.result import EvalResult
 
 
 def _fmt(value: float | None) -> str:

@@ -7,56 +7,18 @@ from either place is measured, reported and stored the same way.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickerpulse.evaluation import metrics
-from tickerpulse.evaluation.datasets import Dataset, Example, read_dataset
-from tickerpulse.evaluation.scorers import Prediction, TextScorer, build_scorer
+from tickerpulse.evaluation.datasets import Dataset, read_dataset
+from tickerpulse.evaluation.result import EvalResult
+from tickerpulse.evaluation.scorers import TextScorer, build_scorer
 from tickerpulse.scoring.base import label_for
 
 if TYPE_CHECKING:  # the settings machinery (pydantic) is imported only where it is used
     from tickerpulse.config import Settings
-
-
-@dataclass(frozen=True)
-class EvalResult:
-    dataset_name: str
-    dataset_sha256: str
-    scorer: str
-    scorer_version: str
-    model: str | None
-    prompt_version: str | None
-    n: int
-    classification: metrics.Classification
-    pearson: float | None
-    spearman: float | None
-    cosine: float | None
-    texts_per_sec: float
-    unscored: int
-    started_at: datetime
-    examples: tuple[Example, ...]
-    predictions: tuple[Prediction, ...]
-    report_path: str | None = None
-
-    @property
-    def accuracy(self) -> float:
-        return self.classification.accuracy
-
-    @property
-    def macro_f1(self) -> float:
-        return self.classification.macro_f1
-
-    def misclassified(self) -> list[tuple[Example, Prediction, str]]:
-        """(example, prediction, predicted label) where the label disagrees with the gold."""
-        out = []
-        for example, prediction in zip(self.examples, self.predictions, strict=True):
-            predicted = label_for(prediction.score or 0.0)
-            if predicted != example.label:
-                out.append((example, prediction, predicted))
-        return out
 
 
 def evaluate(dataset: Dataset, scorer: TextScorer, started_at: datetime) -> EvalResult:

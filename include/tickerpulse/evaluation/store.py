@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tickerpulse.evaluation.runner import EvalResult
+from tickerpulse.evaluation.result import EvalResult
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.queries import query
 

@@ -9,11 +9,17 @@ Two horizons, because the zones are worth different things:
   shares that horizon: extract has folded it into raw by then (its `_state` checkpoints, not
   day partitions, are never touched).
 
+Raw days that a `tickerpulse import` wrote are never pruned, whatever their age: imported history
+is old by definition (a 2021 archive is past any horizon on the day it is imported), and the user
+imported it on purpose to backfill it. The import summaries (`imports/import=*/summary.json`) say
+which days those are; delete an import's days by hand to drop them.
+
 Only folders named exactly `dt=YYYY-MM-DD` are touched; anything else under a zone is left alone.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -78,10 +84,33 @@ def _remove_tree(path: Any) -> None:
         pass  # object stores have no real folders: gone once the last object is
 
 
+def imported_days(lake: Lake) -> set[date]:
+    """The UTC days that any `tickerpulse import` wrote raw partitions for, from its summaries."""
+    days: set[date] = set()
+    for url in lake.list("imports"):
+        rel = f"imports/{url.rstrip('/').rsplit('/', 1)[-1]}/summary.json"
+        if not lake.exists(rel):
+            continue  # an import that was killed before its summary: it resumes and writes one
+        summary = json.loads(lake.read_bytes(rel))
+        first, last = summary.get("first_interval"), summary.get("last_interval")
+        if not first or not last:
+            continue
+        day, end = datetime.fromisoformat(first).date(), datetime.fromisoformat(last).date()
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
 def prune_zones(
-    lake: Lake, zones: Iterable[str], keep_days: int, now: datetime | None = None
+    lake: Lake,
+    zones: Iterable[str],
+    keep_days: int,
+    now: datetime | None = None,
+    protected: frozenset[date] = frozenset(),
 ) -> RetentionResult:
-    """Delete the day partitions of `zones` whose day is older than `keep_days` before `now`."""
+    """Delete the day partitions of `zones` whose day is older than `keep_days` before `now`,
+    except the `protected` days."""
     if keep_days < 1:
         raise ValueError("keep_days must be at least 1: 0 would delete the interval being written")
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
@@ -92,7 +121,7 @@ def prune_zones(
         for part in _day_partitions(lake.path(zone)):
             day = partition_day(part.name)
             assert day is not None
-            if day < cutoff:
+            if day < cutoff and day not in protected:
                 _remove_tree(part)
                 deleted.append(str(part))
                 log.info("retention: deleted %s (day %s < cutoff %s)", part, day, cutoff)
@@ -105,6 +134,8 @@ def prune_lake(
     lake: Lake, raw_keep_days: int, derived_keep_days: int, now: datetime | None = None
 ) -> dict[str, RetentionResult]:
     return {
-        "raw": prune_zones(lake, RAW_ZONES, raw_keep_days, now),
+        "raw": prune_zones(
+            lake, RAW_ZONES, raw_keep_days, now, protected=frozenset(imported_days(lake))
+        ),
         "derived": prune_zones(lake, DERIVED_ZONES, derived_keep_days, now),
     }

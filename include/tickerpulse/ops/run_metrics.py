@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -59,15 +59,18 @@ class DagRunRow:
     message: str | None = None
 
 
-def stage_counts(value: Any) -> dict[str, int] | None:
+def stage_counts(value: Any, fields: Collection[str] | None = None) -> dict[str, int] | None:
     """The counts in a stage's return value: its integer fields, one level of nesting flattened.
 
     Stages return dicts such as {"extracted": 120, "raw": [...], "dropped_by_reason": {"bot": 3}};
     plan_batches returns a list of shard references, whose length is the count that matters.
+    `fields` (a stage contract's count fields, tickerpulse.stages.contracts) keeps only those.
     """
     if isinstance(value, Mapping):
         counts: dict[str, int] = {}
         for key, item in value.items():
+            if fields is not None and key not in fields:
+                continue
             if isinstance(item, bool):
                 continue
             if isinstance(item, int):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from tickerpulse.prices.planning import MAX_ATTEMPTS, FetchRequest
 from tickerpulse.prices.result import FetchResult, empty_fetch_frame
+from tickerpulse.sources.base import PriceFetchError
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,6 @@ def source_fetch(
 
 def run_request(source: Any, request: FetchRequest, retry: RetryPolicy) -> FetchReport:
     """At most `retry.attempts` calls; later calls ask only for the tickers still unanswered."""
-    from tickerpulse.sources.prices_yfinance import PriceFetchError
-
     report = FetchReport(empty_fetch_frame())
     frames = []
     pending = list(request.tickers)

@@ -7,7 +7,7 @@ checks that every post id sent comes back either scored or unscored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -93,3 +93,23 @@ class Scorer(Protocol):
     prompt_version: str | None
 
     def score_batch(self, posts: Sequence[PostToScore]) -> BatchResult: ...
+
+
+def score_each_post(
+    posts: Sequence[PostToScore], score_text: Callable[[str | None], tuple[float, str]]
+) -> BatchResult:
+    """A BatchResult for a scorer that reads the text only (the offline scorer, VADER).
+
+    Such a scorer gives one (score, reasoning) per post, the same for every ticker it names; a
+    post with no tickers is unscored. One function, so the two text scorers cannot drift apart.
+    """
+    result = BatchResult()
+    for post in posts:
+        if not post.tickers:
+            result.unscored[post.post_id] = "no tickers"
+            continue
+        score, reasoning = score_text(post.text)
+        label = label_for(score)
+        for ticker in dict.fromkeys(post.tickers):
+            result.scores.append(TickerScore(post.post_id, ticker, score, label, reasoning))
+    return result

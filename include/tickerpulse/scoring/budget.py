@@ -16,13 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg2
 import psycopg2.extensions
 
 from tickerpulse.scoring.cost import Price
+from tickerpulse.warehouse.db import resolve_dsn
 from tickerpulse.warehouse.migrate import migrate
 from tickerpulse.warehouse.queries import query
+
+if TYPE_CHECKING:
+    from tickerpulse.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +129,19 @@ class PgSpendGuard:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def make_guard(
+    settings: Settings, run_key: str, price: Price
+) -> PgSpendGuard | LocalSpendGuard | None:
+    """The run's spend guard: None without a cap; in Postgres, shared by all the run's tasks."""
+    limit = settings.llm_budget_usd
+    if limit is None:
+        return None
+    if not settings.warehouse_on:
+        log.warning(
+            "warehouse sink off: the LLM budget of $%.4f applies to each score task on its own",
+            limit,
+        )
+        return LocalSpendGuard(limit, price)
+    return PgSpendGuard(resolve_dsn(settings), run_key, limit, price)

@@ -7,9 +7,9 @@ bad (missing, duplicated, out of range, invalid JSON, cut off by max_tokens, a 4
 and only they, in batches half the size of the one they failed in, down to single posts; a post
 that fails alone after at least one re-ask is reported unscored with every reason it collected.
 
-Transport failures (429, 5xx, timeouts, connection errors) are retried with backoff (retry.py)
-up to `max_attempts` per request. When they outlast that, the choice between raising (the task
-fails, Airflow retries it) and marking the posts unscored is made per call:
+Transport failures (429, 5xx, timeouts, connection errors) are retried with backoff
+(tickerpulse.retry) up to `max_attempts` per request. When they outlast that, the choice between
+raising (the task fails, Airflow retries it) and marking the posts unscored is made per call:
 - if *some* requests in the call got through, the failed ones' posts are marked unscored with the
   reason ("endpoint failed after 4 attempts: 503"). Raising would throw away the answers already
   paid for, and a re-run re-asks only the unscored posts (the scored ones come from the cache);

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from tickerpulse.scoring import finance_lexicon as lex
-from tickerpulse.scoring.base import BatchResult, PostToScore, TickerScore, label_for
+from tickerpulse.scoring.base import BatchResult, PostToScore, score_each_post
 
 VERSION = "lexicon-v2"
 MAX_CUES = 3
@@ -161,16 +161,7 @@ class OfflineScorer:
         return max(-1.0, min(1.0, score)), "cues: " + named
 
     def score_batch(self, posts: Sequence[PostToScore]) -> BatchResult:
-        result = BatchResult()
-        for post in posts:
-            if not post.tickers:
-                result.unscored[post.post_id] = "no tickers"
-                continue
-            score, reasoning = self.score_text(post.text)
-            label = label_for(score)
-            for ticker in dict.fromkeys(post.tickers):
-                result.scores.append(TickerScore(post.post_id, ticker, score, label, reasoning))
-        return result
+        return score_each_post(posts, self.score_text)
 
     # --- rules --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from importlib import metadata
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from tickerpulse.scoring.base import BatchResult, PostToScore, TickerScore, label_for
+from tickerpulse.scoring.base import BatchResult, PostToScore, score_each_post
 
 
 def _vader_version() -> str:
@@ -39,14 +39,4 @@ class VaderScorer:
         return score, f"VADER compound {score:+.3f}"
 
     def score_batch(self, posts: Sequence[PostToScore]) -> BatchResult:
-        result = BatchResult()
-        for post in posts:
-            if not post.tickers:
-                result.unscored[post.post_id] = "no tickers"
-                continue
-            score, reasoning = self.score_text(post.text)
-            for ticker in dict.fromkeys(post.tickers):
-                result.scores.append(
-                    TickerScore(post.post_id, ticker, score, label_for(score), reasoning)
-                )
-        return result
+        return score_each_post(posts, self.score_text)

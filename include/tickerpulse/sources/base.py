@@ -24,6 +24,14 @@ RedditRecord = dict[str, Any]
 PRICE_COLUMNS = ["ticker", "bar_start", "open", "high", "low", "close", "volume"]
 
 
+class PriceFetchError(RuntimeError):
+    """The price source could not be asked: the missing bars are unknown, not absent.
+
+    It lives with the contract, not in one source, so callers (`prices/fetch.py`) can catch it
+    without importing a source and the libraries it needs.
+    """
+
+
 class RedditSource(Protocol):
     """Posts and comments created in `[start, end)` for one subreddit."""
 

@@ -12,7 +12,7 @@ layout (`Date,Open,High,Low,Close,Adj Close,Volume`, trading days only), the for
 2021 price files come in; each bar is placed at its session's open and ends at its close.
 Prices are taken as the file gives them (split-adjusted as of its download): the caller that
 mixes files downloaded on either side of a split rescales them first (see
-analysis/real_data.py).
+tools/real_data.py).
 
 The replay has the same fallbacks as Yahoo, by what it holds rather than by age: `bar_sizes()`
 lists the sizes it has folders for, finest first, and the prices task asks the finest and falls
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tickerpulse.market_calendar import bar_ends
 from tickerpulse.prices.planning import DAILY, HOURLY, INTRADAY
 from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
 from tickerpulse.sources.base import PRICE_COLUMNS
@@ -108,7 +109,8 @@ class ReplayPriceSource:
             return FetchResult(empty_fetch_frame(), unknown=unknown)
         result = pd.concat(frames, ignore_index=True)
         if "bar_end" not in result:
-            result["bar_end"] = _intraday_ends(result["bar_start"], _MINUTES[interval])
+            starts = result["bar_start"]
+            result["bar_end"] = pd.Series(bar_ends(starts, _MINUTES[interval]), index=starts.index)
             result["adj_close"] = float("nan")
         result = result[FETCH_COLUMNS].sort_values(["ticker", "bar_start"], kind="stable")
         return FetchResult(result.reset_index(drop=True), unknown=unknown)
@@ -170,17 +172,3 @@ def read_yahoo_daily_csv(path: Path, ticker: str) -> pd.DataFrame:
             "adj_close": raw["Adj Close"].astype("float64").to_numpy(),
         }
     )[FETCH_COLUMNS]
-
-
-def _intraday_ends(starts: pd.Series, minutes: int = 30) -> pd.Series:
-    """A bar ends `minutes` later, or at the session's close if that comes first."""
-    from tickerpulse.market_calendar import session_containing
-
-    ends = []
-    for stamp in starts:
-        end = stamp + pd.Timedelta(minutes=minutes)
-        session = session_containing(stamp.to_pydatetime())
-        if session is not None:
-            end = min(end, pd.Timestamp(session.close))
-        ends.append(end)
-    return pd.Series(pd.DatetimeIndex(ends).tz_convert(UTC), index=starts.index)

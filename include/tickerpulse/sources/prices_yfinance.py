@@ -30,8 +30,9 @@ import requests
 import yfinance as yf
 
 from tickerpulse.config import load_settings
+from tickerpulse.market_calendar import bar_ends
 from tickerpulse.prices.result import FETCH_COLUMNS, FetchResult, empty_fetch_frame
-from tickerpulse.sources.base import PRICE_COLUMNS
+from tickerpulse.sources.base import PRICE_COLUMNS, PriceFetchError
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ INTERVALS = ("30m", "1h", "1d")
 BAR_MINUTES = {"30m": 30, "1h": 60}
 NEW_YORK = ZoneInfo("America/New_York")
 TOO_OLD_STATUS = 422
-
-
-class PriceFetchError(RuntimeError):
-    """Yahoo could not be asked: the missing bars are unknown, not absent."""
 
 
 class YFinancePriceSource:
@@ -210,7 +207,7 @@ def _long_frame(raw: pd.DataFrame | None, interval: str = "30m") -> pd.DataFrame
         else:
             index = pd.DatetimeIndex(one.index)
             index = index.tz_localize(UTC) if index.tz is None else index.tz_convert(UTC)
-            starts, ends = index, _intraday_ends(index, BAR_MINUTES[interval])
+            starts, ends = index, bar_ends(index, BAR_MINUTES[interval])
         adj = one["Adj Close"] if interval == "1d" and "Adj Close" in one else None
         parts.append(
             pd.DataFrame(
@@ -249,21 +246,6 @@ def _session_times(index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.Dateti
             opens.append(pd.Timestamp(session.open))
             closes.append(pd.Timestamp(session.close))
     return pd.DatetimeIndex(opens).tz_convert(UTC), pd.DatetimeIndex(closes).tz_convert(UTC)
-
-
-def _intraday_ends(index: pd.DatetimeIndex, minutes: int = 30) -> pd.DatetimeIndex:
-    """A bar ends `minutes` later, or at the close if that comes first (the last hourly bar of
-    a session, 15:30-16:00 New York, is half an hour; every bar of an early close ends at 13:00)."""
-    from tickerpulse.market_calendar import session_containing
-
-    ends = []
-    for stamp in index:
-        end = stamp + pd.Timedelta(minutes=minutes)
-        session = session_containing(stamp.to_pydatetime())
-        if session is not None:
-            end = min(end, pd.Timestamp(session.close))
-        ends.append(end)
-    return pd.DatetimeIndex(ends).tz_convert(UTC)
 
 
 def _splits(

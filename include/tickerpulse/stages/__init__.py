@@ -1,4 +1,7 @@
-"""One module per DAG task. Task `X` of the `reddit_sentiment` DAG calls `tickerpulse.stages.X.run`.
+"""One module per task of the `reddit_sentiment` DAG, each with its `run`; the README's task map
+says which task calls which (plan_batches -> plan.py).
 
-Stages exchange only small dicts (counts and object-store URLs), which is all that goes into XCom.
+Stages exchange only small dicts (counts and object-store URLs), which is all that goes into XCom;
+`contracts.py` declares each one as a TypedDict. (`late_scores` is the one task whose module is
+`tickerpulse.late_scores`, outside this package, for now.)
 """

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from tickerpulse import surge
 from tickerpulse.aggregation import AggregationConfig
 from tickerpulse.config import Settings, load_settings
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.contracts import AggregateOut, LoadOut
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.queries import query
 
@@ -51,7 +51,7 @@ def _settings(settings: Settings | str) -> Settings:
     return load_settings() if isinstance(settings, str) else settings
 
 
-def run(ctx: StageContext, load_out: dict[str, Any]) -> dict[str, Any]:
+def run(ctx: StageContext, load_out: LoadOut) -> AggregateOut:
     if not ctx.settings.warehouse_on:
         return {"tickers": 0, "mentions": 0}
     tickers, mentions = rebuild_bucket(ctx.settings, ctx.interval.start, ctx.interval.end)

@@ -39,7 +39,8 @@ class RunParams:
         subs = params.get("subreddits") or list(settings.subreddits)
         if isinstance(subs, str):
             subs = [s for s in subs.split(",")]
-        subreddits = tuple(sorted({s.strip() for s in subs if s and s.strip()}))
+        # Reddit's names are case-insensitive and the lake's paths (imports too) are lower case.
+        subreddits = tuple(sorted({s.strip().lower() for s in subs if s and s.strip()}))
         scorer = _choice(Scorer, "scorer", params.get("scorer") or settings.scorer)
         limit = int(params.get("post_limit") or settings.post_limit)
         if limit < 1:

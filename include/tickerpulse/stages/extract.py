@@ -65,7 +65,6 @@ def run(ctx: StageContext) -> dict[str, Any]:
         )
     log.info("extract %s: in=%d records from %s", ctx.interval.key, extracted, origins)
     return {
-        **ctx.to_dict(),
         "raw": raw_urls,
         "extracted": extracted,
         "origins": origins,

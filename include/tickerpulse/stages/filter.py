@@ -3,7 +3,8 @@
 Order matters and is fixed, so that a re-run gives the same answer: rows are sorted by
 (created_utc, post_id); bots are removed first, then exact duplicates (SHA-256 of the normalised
 text), then near duplicates (SimHash), each against earlier rows of this interval and against posts
-loaded in the 24 hours before it. Every dropped row is written with its reason.
+loaded in the 24 hours before it, looked up in the warehouse's dedupe index by this interval's own
+hashes and banded keys (tickerpulse.dedupe_store). Every dropped row is written with its reason.
 
 Short texts ("🚀🚀🚀", "GME!") from *different* authors are independent voices, not spam, so an
 exact duplicate needs either the same author or a text of at least MIN_SPAM_WORDS words.
@@ -11,16 +12,16 @@ exact duplicate needs either the same author or a text of at least MIN_SPAM_WORD
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.bots import bot_reason
-from tickerpulse.dedupe import NearDuplicateIndex, content_hash, simhash64
+from tickerpulse.dedupe import NO_SIMHASH, NearDuplicateIndex, fingerprints
+from tickerpulse.dedupe_store import History, lookup
 from tickerpulse.schema import RAW_POST_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
 from tickerpulse.stages import paths
@@ -30,12 +31,10 @@ from tickerpulse.symbols_history import symbol_table_for
 from tickerpulse.tickers import TickerExtractor
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
-from tickerpulse.warehouse.queries import query
 
 log = logging.getLogger(__name__)
 
 MIN_SPAM_WORDS = 6
-DEDUPE_WINDOW = timedelta(hours=24)
 
 
 def symbol_table(ctx: StageContext) -> SymbolTable:
@@ -44,64 +43,62 @@ def symbol_table(ctx: StageContext) -> SymbolTable:
     return symbol_table_for(ctx.settings)
 
 
-def author_hash(author: str | None, salt: str) -> str | None:
-    """Salted SHA-256, so authors can be counted and grouped without storing their names."""
-    if author is None:
-        return None
-    return hashlib.sha256(f"{salt}:{author}".encode()).hexdigest()[:32]
-
-
 def post_text(title: Any, body: Any) -> str:
     parts = [p for p in (title, body) if isinstance(p, str) and p.strip()]
     return "\n\n".join(parts)
 
 
-def _history(ctx: StageContext) -> tuple[dict[str, tuple[str, str | None]], list[tuple[str, int]]]:
-    """Content hashes and SimHashes of posts loaded in the 24 hours before this interval."""
+def _history(ctx: StageContext, hashes: list[str], sims: list[int]) -> History:
+    """What the 24 hours before this interval know about these hashes and SimHashes: looked up
+    in the warehouse's dedupe index (tickerpulse.dedupe_store), not fetched wholesale."""
+    k = ctx.settings.near_duplicate_k
     if not ctx.settings.warehouse_on:
-        return {}, []
+        return History({}, NearDuplicateIndex(k=k), 0)
     migrate(ctx.settings)
-    params = {"since": ctx.interval.start - DEDUPE_WINDOW, "until": ctx.interval.start}
     with connect(ctx.settings) as conn, conn.cursor() as cur:
-        cur.execute(query("recent_post_fingerprints"), params)
-        rows = cur.fetchall()
-    hashes = {h: (pid, a) for pid, h, _s, a in rows}
-    sims = [(pid, s) for pid, _h, s, _a in rows]
-    return hashes, sims
+        return lookup(cur, ctx.interval.start, hashes, sims, k)
 
 
 def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
     table = ctx.lake.read_table(validate_out["valid"], RAW_POST_SCHEMA)
     rows = sorted(table.to_pylist(), key=lambda r: (r["created_utc"], r["id"]))
-    seen_hashes, history_sims = _history(ctx)
-    near = NearDuplicateIndex(k=ctx.settings.near_duplicate_k)
-    for pid, sim in history_sims:
-        near.add(pid, sim)
     extractor = TickerExtractor(symbol_table(ctx), ctx.settings.ignored_aliases)
     per_author = Counter(r["author"] for r in rows)
     salt = ctx.settings.author_salt
-
-    kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    for r in rows:
-        text = post_text(r["title"], r["body"])
-        a_hash = author_hash(r["author"], salt)
-        reason = bot_reason(
+    # Fingerprints first, in one batch (bots need none), so the history lookup asks for exactly
+    # these hashes and keys.
+    texts = [post_text(r["title"], r["body"]) for r in rows]
+    authors = [author_hash(r["author"], salt) for r in rows]
+    bot_reasons = [
+        bot_reason(
             r["author"],
             r["author_created_utc"],
             r["author_karma"],
             per_author[r["author"]],
             at=r["created_utc"],
         )
+        for r in rows
+    ]
+    live = [i for i, reason in enumerate(bot_reasons) if not reason]
+    live_hashes, live_sims = fingerprints([texts[i] for i in live])
+    c_hashes, sims = [""] * len(rows), [NO_SIMHASH] * len(rows)
+    for i, c_hash, sim in zip(live, live_hashes, live_sims, strict=True):
+        c_hashes[i], sims[i] = c_hash, sim
+    history = _history(ctx, live_hashes, live_sims)
+    seen_hashes, near = history.hashes, history.near
+
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    for r, text, a_hash, reason, c_hash, sim in zip(
+        rows, texts, authors, bot_reasons, c_hashes, sims, strict=True
+    ):
         if reason:
             dropped.append({"post_id": r["id"], "reason": reason, "duplicate_of": None})
             continue
-        c_hash = content_hash(text)
         prior = seen_hashes.get(c_hash)
         if prior is not None and (prior[1] == a_hash or len(text.split()) >= MIN_SPAM_WORDS):
             dropped.append({"post_id": r["id"], "reason": "duplicate", "duplicate_of": prior[0]})
             continue
-        sim = simhash64(text)
         near_of = near.find(sim)
         if near_of is not None:
             dropped.append(
@@ -156,7 +153,6 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         dict(sorted(reasons.items())),
     )
     return {
-        **ctx.to_dict(),
         "kept": kept_url,
         "kept_count": len(kept),
         "with_tickers": with_tickers,
@@ -164,6 +160,7 @@ def run(ctx: StageContext, validate_out: dict[str, Any]) -> dict[str, Any]:
         "duplicates": duplicates,
         "bots": bots,
         "dropped_by_reason": dict(sorted(reasons.items())),
+        "history_rows_read": history.rows_read,
         "tickers": sorted({t for k in kept for t in k["tickers"]}),
         "mentions_dropped_by_reason": dict(
             sorted(Counter(r for k in kept for r in k["dropped_ticker_reasons"]).items())

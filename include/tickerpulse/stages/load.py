@@ -12,14 +12,14 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
+from tickerpulse.dedupe_store import write_interval as write_dedupe_keys
 from tickerpulse.options_intent import OPTION_COLUMNS, intent
 from tickerpulse.schema import QUARANTINE_SCHEMA, SCORE_SCHEMA
 from tickerpulse.schema_filtered import DROPPED_SCHEMA, KEPT_SCHEMA
 from tickerpulse.scoring.cost import cost_usd
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.contracts import FilterOut, LoadOut, ScoreOut, ValidateOut
 from tickerpulse.warehouse.copy import copy_rows
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
@@ -70,10 +70,10 @@ SENTIMENT_COLUMNS = [
 
 def run(
     ctx: StageContext,
-    validate_out: dict[str, Any],
-    filter_out: dict[str, Any],
-    score_outs: Sequence[dict[str, Any]],
-) -> dict[str, Any]:
+    validate_out: ValidateOut,
+    filter_out: FilterOut,
+    score_outs: Sequence[ScoreOut],
+) -> LoadOut:
     lake, start = ctx.lake, ctx.interval.start
     kept = lake.read_table(filter_out["kept"], KEPT_SCHEMA).to_pylist()
     quarantine = lake.read_table(validate_out["quarantine"], QUARANTINE_SCHEMA).to_pylist()
@@ -123,9 +123,9 @@ def run(
         6,
     )
     versions = sorted({o["scorer_version"] for o in score_outs if o.get("posts")})
-    counts = {
-        "interval_start": start,
-        "interval_end": ctx.interval.end,
+    result: LoadOut = {
+        "interval_start": start.isoformat(),
+        "interval_end": ctx.interval.end.isoformat(),
         "extracted": int(validate_out["extracted"]),
         "quarantined": len(quarantine),
         "duplicates": int(filter_out["duplicates"]),
@@ -152,7 +152,6 @@ def run(
             dict(sorted(Counter(d["reason"] for d in dropped_mentions).items()))
         ),
     }
-    result = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in counts.items()}
     if not ctx.settings.warehouse_on:
         log.warning(
             "load %s: warehouse sink off, nothing written; counts %s", ctx.interval.key, result
@@ -165,6 +164,8 @@ def run(
         cur.execute(query("load_create_staging"))
         copy_rows(cur, "stage_posts", POST_COLUMNS, kept)
         cur.execute(query("load_upsert_posts"))
+        # the 24-hour dedupe index that the next intervals' filter looks up (dedupe_store)
+        write_dedupe_keys(cur, start, ctx.settings.near_duplicate_k)
         copy_rows(cur, "tickerpulse.post_sentiment", SENTIMENT_COLUMNS, scores)
         copy_rows(
             cur,
@@ -184,16 +185,19 @@ def run(
             ["interval_start", "post_id", "ticker", "reason"],
             dropped_mentions,
         )
-        cur.execute(query("load_upsert_pipeline_run"), counts)
+        cur.execute(
+            query("load_upsert_pipeline_run"),
+            {**result, "interval_start": start, "interval_end": ctx.interval.end},
+        )
     log.info(
         "load %s: extracted=%d -> loaded=%d quarantined=%d duplicates=%d bots=%d; "
         "sentiment rows=%d",
         ctx.interval.key,
-        counts["extracted"],
-        counts["loaded"],
-        counts["quarantined"],
-        counts["duplicates"],
-        counts["bots"],
+        result["extracted"],
+        result["loaded"],
+        result["quarantined"],
+        result["duplicates"],
+        result["bots"],
         len(scores),
     )
     return result

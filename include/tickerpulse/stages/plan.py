@@ -20,6 +20,7 @@ from tickerpulse.market_calendar import scoring_mode
 from tickerpulse.schema_filtered import KEPT_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.contracts import FilterOut, ShardRef
 from tickerpulse.tokens import count_tokens, encoder
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def scorer_for_posts(ctx: StageContext, post_ids: list[str]) -> dict[str, str]:
     return dict.fromkeys(post_ids, llm if mode == "llm" else offline)
 
 
-def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
+def run(ctx: StageContext, filter_out: FilterOut) -> list[ShardRef]:
     kept = ctx.lake.read_table(filter_out["kept"], KEPT_SCHEMA).to_pylist()
     to_score = [k for k in kept if k["tickers"]]
     limit = ctx.settings.token_budget - PER_ITEM_OVERHEAD
@@ -90,7 +91,7 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
             batch.batch_no = len(batches)
             batches.append(batch)
     shards = group_into_shards(batches, max_shards=ctx.settings.max_shards)
-    refs = []
+    refs: list[ShardRef] = []
     for shard_no, shard in enumerate(shards):
         rows = [
             {"post_id": pid, "batch_no": batch.batch_no, "scorer": scorers[pid], **prepared[pid]}
@@ -100,7 +101,7 @@ def run(ctx: StageContext, filter_out: dict[str, Any]) -> list[dict[str, Any]]:
         url = ctx.lake.write_table(
             paths.shard(ctx.interval, shard_no), pa.Table.from_pylist(rows, schema=SHARD_SCHEMA)
         )
-        refs.append({**ctx.to_dict(), "shard_no": shard_no, "shard": url, "posts": len(rows)})
+        refs.append({"shard_no": shard_no, "shard": url, "posts": len(rows)})
     log.info(
         "plan_batches %s: in=%d posts to score, %d batches, %d shards, %d truncated",
         ctx.interval.key,

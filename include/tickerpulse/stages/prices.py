@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from tickerpulse.prices.planning import bar_sizes_for
 from tickerpulse.prices.store import refresh_bars_at_sizes, refresh_mentions
 from tickerpulse.sources.factory import price_source
 from tickerpulse.stages.context import StageContext
+from tickerpulse.stages.contracts import FilterOut, PricesOut
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
 from tickerpulse.warehouse.queries import query
@@ -37,7 +37,7 @@ LOOKBACK = timedelta(days=4)
 MENTION_WINDOW = timedelta(days=10)
 
 
-def run(ctx: StageContext, filter_out: dict[str, Any]) -> dict[str, Any]:
+def run(ctx: StageContext, filter_out: FilterOut) -> PricesOut:
     start, end = ctx.interval.start, ctx.interval.end
     if not ctx.settings.warehouse_on:  # the price cache lives in the warehouse
         log.warning("prices %s: warehouse sink off, nothing fetched", ctx.interval.key)

@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from tickerpulse.author_hash import author_hash
 from tickerpulse.schema import QUARANTINE_SCHEMA, RAW_POST_SCHEMA
 from tickerpulse.stages import paths
 from tickerpulse.stages.context import StageContext
-from tickerpulse.stages.filter import author_hash
+from tickerpulse.stages.contracts import ExtractOut, ValidateOut
 from tickerpulse.validate import BatchValidationError, validate_raw
 from tickerpulse.warehouse.db import connect
 from tickerpulse.warehouse.migrate import migrate
@@ -36,7 +37,7 @@ def _read_raw(ctx: StageContext, raw_urls: list[str]) -> pd.DataFrame:
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
+def run(ctx: StageContext, extract_out: ExtractOut) -> ValidateOut:
     df = _read_raw(ctx, extract_out["raw"])
     # record_no is unique per subreddit partition; give the validator a batch-wide key and
     # restore the original afterwards.
@@ -85,7 +86,6 @@ def run(ctx: StageContext, extract_out: dict[str, Any]) -> dict[str, Any]:
         outcome.docs_path,
     )
     return {
-        **ctx.to_dict(),
         "extracted": int(extract_out["extracted"]),
         "valid": valid_url,
         "valid_count": len(valid),

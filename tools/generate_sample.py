@@ -12,7 +12,7 @@ iteration order, and no libm calls (only +, -, *, / on floats), so the output is
 every run, Python version and platform. The tests regenerate the sample and compare it with the
 committed copy byte for byte.
 
-Usage: `python -m tickerpulse.sample.generate OUT_DIR`
+Usage: `python -m tools.generate_sample OUT_DIR`
 """
 
 from __future__ import annotations
@@ -1130,11 +1130,11 @@ def _readme(counts: dict[str, int]) -> str:
     )
     return f"""# Synthetic demo sample
 
-**Everything here is synthetic.** It was written by `tickerpulse.sample.generate` (seed {SEED})
+**Everything here is synthetic.** It was written by `tools.generate_sample` (seed {SEED})
 and is not real Reddit or market data: usernames, ids, texts and prices are invented. Regenerate
 it, byte for byte, with:
 
-    python -m tickerpulse.sample.generate include/tickerpulse/data/sample
+    python -m tools.generate_sample include/tickerpulse/data/sample
 
 ## Layout
 
@@ -1186,7 +1186,7 @@ def write_sample(out_dir: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m tickerpulse.sample.generate OUT_DIR", file=sys.stderr)
+        print("usage: python -m tools.generate_sample OUT_DIR", file=sys.stderr)
         return 2
     counts = write_sample(Path(args[0]))
     for key, value in counts.items():

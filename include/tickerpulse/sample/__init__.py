@@ -1,1 +1,0 @@
-"""The synthetic demo sample the project writes itself (see `generate`)."""
