@@ -7,7 +7,7 @@ A manual run with no logical date processes the last complete 30-minute window.
 
 | task | calls | writes |
 |---|---|---|
-| `extract` | `tickerpulse.stages.extract.run` | `raw/reddit/subreddit=…/dt=…/interval=….parquet` |
+| `extract` | `tickerpulse.stages.extract.run` (posts and every comment; the collector's landing files) | `raw/reddit/subreddit=…/dt=…/interval=….parquet`, `interval_coverage` |
 | `validate` | `tickerpulse.stages.validate.run` (Great Expectations; "Data Docs" button: this run's report) | `validated/`, `quarantine/`, Data Docs, `tickerpulse.dq_results` |
 | `filter` | `tickerpulse.stages.filter.run` (bots, duplicates, tickers) | `filtered/`, `dropped/` |
 | `plan_batches` | `tickerpulse.stages.plan.run` (token-bounded batches → shards) | `batches/…/shard=NNN.parquet` |
@@ -15,7 +15,7 @@ A manual run with no logical date processes the last complete 30-minute window.
 | `prices` | `tickerpulse.stages.prices.run` | `tickerpulse.prices` |
 | `load` | `tickerpulse.stages.load.run` (one transaction) | `posts`, `post_sentiment`, `quarantine`, `dropped`, `pipeline_runs` |
 | `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m`, `sentiment_1d`, `sentiment_24h` (what Grafana reads) |
-| `late_scores` | `tickerpulse.late_scores.run` (Reddit scores of posts up to 36 h old) | `posts.score`, `removed`; rebuilds the affected rollups |
+| `late_scores` | `tickerpulse.late_scores.run` (Reddit scores: posts up to 36 h old, ticker comments at 1/6/24 h) | `posts.score`, `removed`, `late_score_runs`; rebuilds the affected rollups |
 
 **Params**: `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `llm_policy` (`always`,
 `market_hours`, `extended_hours`, `sample_outside`: LLM scoring off or down outside market hours),

@@ -50,7 +50,7 @@ def _collector(server: RedditServer, clock: TimelineClock, lake: Lake) -> Collec
         lake,
         [SUB],
         min_poll=5,
-        max_poll=300,
+        max_poll=30,
         clock=clock,
         sleep=clock.advance,  # the fast clock: waiting moves the timeline, not the test
     )
@@ -186,3 +186,60 @@ def test_the_cli_collects_until_told_and_refuses_a_replay_source(
     assert landed == {r["name"] for r in records}  # both listings, everything within reach
     assert (Path(pipeline_env["TICKERPULSE_HOME"]) / "collector.heartbeat").exists()
     assert "stopped after 2 polls" in capsys.readouterr().out
+
+
+def test_retention_prunes_old_landing_days_and_keeps_the_checkpoints(tmp_path: Path) -> None:
+    from tickerpulse.ops.retention import prune_lake
+
+    lake = Lake((tmp_path / "lake").as_uri())
+    old = "landing/reddit/subreddit=x/dt=2024-01-01/hour=10/comments-1.json"
+    new = "landing/reddit/subreddit=x/dt=2024-03-05/hour=10/comments-2.json"
+    state = "landing/reddit/_state/subreddit=x/listing=comments.json"
+    for rel in (old, new, state):
+        lake.write_bytes(rel, b"{}")
+
+    prune_lake(lake, 400, 14, now=datetime(2024, 3, 6, tzinfo=UTC))
+
+    assert not lake.exists(old)
+    assert lake.exists(new)
+    assert lake.exists(state)
+
+
+@pytest.fixture
+def s3_lake(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The lake on moto's S3 server (tests/test_lake.py's fixture), Airflow's cached filesystem
+    for the connection dropped before and after (each test has its own endpoint)."""
+    from airflow.sdk.io import store
+
+    from tests.test_lake import s3_server
+
+    store._STORE_CACHE.pop("s3-aws_default", None)
+    generator = s3_server.__wrapped__(monkeypatch)  # type: ignore[attr-defined]
+    next(generator)
+    try:
+        yield Lake("s3://aws_default@lake/tickerpulse")
+    finally:
+        store._STORE_CACHE.pop("s3-aws_default", None)
+        next(generator, None)
+
+
+@pytest.mark.slow
+def test_the_collector_lands_on_s3_and_resumes_from_its_checkpoints(s3_lake: Lake) -> None:
+    from tickerpulse.collector import landed
+
+    records = generate(SUB, LO - 300, LO + 900, comments_per_minute=200, seed=7)
+    clock = TimelineClock(LO - 60, speed=0)
+    with RedditServer(records, clock=clock) as server:
+        _collector(server, clock, s3_lake).run(until=LO + 300)
+        _collector(server, clock, s3_lake).run(until=LO + 600)  # a restart: the same checkpoints
+    docs = list(landed(s3_lake, SUB, LO, LO + 600))
+    names = [r["name"] for d in docs for r in d["records"]]
+    created = {r["name"]: float(r["created_utc"]) for r in records}
+    inside = {n for n in names if LO <= created[n] < LO + 540}
+    truth = {n for n, at in created.items() if LO <= at < LO + 540}
+    assert inside == truth
+    assert len(names) == len(set(names))
+    assert all(s3_lake.url(LANDING_PREFIX) in u for u in s3_lake.list(f"{LANDING_PREFIX}/_state"))
+
+
+LANDING_PREFIX = "landing/reddit"

@@ -34,7 +34,6 @@ SOURCE_CONTRACT = ("sources", "sources.base", "sources.factory")
 KNOWN_SOURCE_IMPORTS = frozenset(
     {
         ("tickerpulse.sources.reddit_replay", "tickerpulse.sources.reddit_praw"),
-        ("tickerpulse.collector", "tickerpulse.sources.reddit_praw"),
     }
 )
 # Top-level packages outside the runtime: what ships must not need them.

@@ -22,6 +22,8 @@ Checksums = dict[str, tuple[int, str]]
 # interval adds rows to them while the pipeline tables stay byte-identical, so compare warehouse
 # checksums without them.
 # llm_budgets and llm_calls (sql/009) are per-run spend and call traces: history, not output.
+# reddit_budget* (sql/021) are the shared request budget's state. interval_coverage (sql/020) is
+# compared: the raw partition carries its fetch's row, and a run that reads it back writes it.
 OPS_TABLES = frozenset(
     {
         "task_runs",

@@ -15,7 +15,9 @@ polls are landed too, for that reason.
 
 Pace: after each poll the wait until the next is `safety * reach / rate` (the time the listing
 takes to fill half its reach at the rate just observed), within the min/max poll settings; so it
-speeds up in a burst and idles on a quiet subreddit. Requests go through the shared budget.
+speeds up in a burst. The longest wait (30 s by default) is what a burst that starts right after a
+poll allows: at the design point of 1,000 a minute the reach fills in a minute. A quiet poll costs
+one request, so that is ~2 requests a minute per listing. Requests go through the shared budget.
 
 Checkpoints (`landing/reddit/_state/subreddit=<s>/listing=<l>.json`: the newest creation time
 landed, the names at that second, and the end of the last covered span) are written after the
@@ -37,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tickerpulse.config import Settings
 from tickerpulse.coverage import COMMENTS, LISTINGS, POSTS, REACH_FLOOR, ListingWalk, walk_of
@@ -92,31 +94,25 @@ class Poll:
     path: str
 
 
-class Walker:
-    """What the collector needs from a Reddit source: the listings, and the listing's now."""
+class ListingReader(Protocol):
+    """What the collector needs from a Reddit source (PrawRedditSource, built by the factory)."""
 
-    def __init__(self, source: Any) -> None:
-        self.source = source
+    requests_sent: int
 
-    def things(self, subreddit: str, listing: str) -> Iterable[Any]:
-        sub = self.source._reddit.subreddit(subreddit)
-        return sub.new(limit=None) if listing == POSTS else sub.comments(limit=None)
+    def listing(
+        self, subreddit: str, listing: str
+    ) -> Iterator[tuple[float | None, str | None, RedditRecord]]: ...
 
-    def now(self) -> float:
-        return float(self.source._listing_now())
-
-    @property
-    def requests(self) -> int:
-        return int(self.source.requests_sent)
+    def listing_now(self) -> float: ...
 
 
 @dataclass
 class Collector:
-    source: Any  # a PrawRedditSource (sweep/walk and the request counter)
+    source: Any  # a ListingReader: the live source, from sources.factory
     lake: Lake
     subreddits: Sequence[str]
     min_poll: float = 5.0
-    max_poll: float = 300.0
+    max_poll: float = 30.0
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     listings: Sequence[str] = LISTINGS
@@ -125,41 +121,36 @@ class Collector:
     heartbeat: Path | None = None  # touched after each poll: the container's health check
 
     def poll(self, subreddit: str, listing: str) -> Poll:
-        from tickerpulse.sources.reddit_praw import _comment_record, _created, _post_record
-
-        walker = Walker(self.source)
+        reader: ListingReader = self.source
         cp = Checkpoint.load(self.lake, subreddit, listing)
-        sent = walker.requests
+        sent = reader.requests_sent
         started: float | None = None
         fresh: list[RedditRecord] = []
         seen, oldest, top, passed = 0, None, None, False
         newest, names_at_newest = (cp.newest, list(cp.names)) if cp else (None, [])
-        to_record = _post_record if listing == POSTS else _comment_record
-        for thing in walker.things(subreddit, listing):
+        for created, name, record in reader.listing(subreddit, listing):
             if started is None:
-                started = walker.now()
-            created = _created(thing)
+                started = reader.listing_now()
             if created is None:
                 continue
             seen += 1
             oldest = created if oldest is None else min(oldest, created)
             top = created if top is None else max(top, created)
-            name = vars(thing).get("name")
             if cp is not None and (created < cp.newest):
                 passed = True
                 break
             if cp is not None and created == cp.newest and name in cp.names:
                 continue
-            fresh.append(to_record(thing))
+            fresh.append(record)
             if newest is None or created > newest:
                 newest, names_at_newest = created, [str(name)]
             elif created == newest and name not in names_at_newest:
                 names_at_newest.append(str(name))
         if started is None:
-            started = walker.now()
+            started = reader.listing_now()
         exhausted = not passed
         walk = walk_of(
-            listing, started, oldest, seen, walker.requests - sent, passed, exhausted, top
+            listing, started, oldest, seen, reader.requests_sent - sent, passed, exhausted, top
         )
         gap = None
         if cp is not None and not passed and seen >= REACH_FLOOR and oldest is not None:

@@ -5,7 +5,9 @@ Two horizons, because the zones are worth different things:
 * the raw zone (`raw/`) is the source of truth for backfills — Reddit's listings reach back only
   ~1,000 items, so a deleted raw day can never be re-extracted. Default: 400 days.
 * the derived zones (validated, quarantine, filtered, dropped, batches, scores) can be rebuilt from
-  raw by re-running the interval. Default: 14 days.
+  raw by re-running the interval. Default: 14 days. The collector's landing zone (`landing/`)
+  shares that horizon: extract has folded it into raw by then (its `_state` checkpoints, not
+  day partitions, are never touched).
 
 Raw days that a `tickerpulse import` wrote are never pruned, whatever their age: imported history
 is old by definition (a 2021 archive is past any horizon on the day it is imported), and the user
@@ -30,7 +32,15 @@ from tickerpulse.lake import Lake
 log = logging.getLogger(__name__)
 
 RAW_ZONES = ("raw",)
-DERIVED_ZONES = ("validated", "quarantine", "filtered", "dropped", "batches", "scores")
+DERIVED_ZONES = (
+    "validated",
+    "quarantine",
+    "filtered",
+    "dropped",
+    "batches",
+    "scores",
+    "landing",
+)
 _DT = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
 

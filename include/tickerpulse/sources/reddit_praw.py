@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -305,7 +305,7 @@ class PrawRedditSource:
         seen, oldest, newest, passed = 0, None, None, False
         for thing in things:
             if started is None:
-                started = self._listing_now()
+                started = self.listing_now()
             created = _created(thing)
             if created is None:
                 log.warning("%s: %s has no usable created_utc; skipped", listing, thing)
@@ -319,7 +319,7 @@ class PrawRedditSource:
             if created < hi:
                 kept.append(thing)
         if started is None:  # an empty listing: its one page answered last
-            started = self._listing_now()
+            started = self.listing_now()
         exhausted = not passed and (limit is None or seen < limit)
         walk = walk_of(
             listing, started, oldest, seen, self.requests_sent - sent, passed, exhausted, newest
@@ -334,8 +334,21 @@ class PrawRedditSource:
             )
         return kept, walk
 
-    def _listing_now(self) -> float:
+    def listing_now(self) -> float:
+        """Reddit's now, from the Date of its last answer (this process's clock without one)."""
         return self.requestor.server_now or self.clock()
+
+    def listing(
+        self, subreddit: str, listing: str
+    ) -> Iterator[tuple[float | None, str | None, RedditRecord]]:
+        """The whole listing (POSTS: /new, COMMENTS: /comments), newest first, as
+        (created_utc, fullname, record): what the collector walks to its checkpoint."""
+        sub = self._reddit.subreddit(subreddit)
+        things = sub.new(limit=None) if listing == POSTS else sub.comments(limit=None)
+        to_record = _post_record if listing == POSTS else _comment_record
+        for thing in things:
+            name = vars(thing).get("name")
+            yield _created(thing), None if name is None else str(name), to_record(thing)
 
     def refresh(self, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Current score, comment count and removal of posts/comments by fullname (t3_/t1_).
