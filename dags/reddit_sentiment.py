@@ -15,7 +15,7 @@ A manual run with no logical date processes the last complete 30-minute window.
 | `prices` | `tickerpulse.stages.prices.run` | `tickerpulse.prices` |
 | `load` | `tickerpulse.stages.load.run` (one transaction) | `posts`, `post_sentiment`, `quarantine`, `dropped`, `pipeline_runs` |
 | `aggregate` | `tickerpulse.stages.aggregate.run` | `tickerpulse.sentiment_30m`, `sentiment_1d`, `sentiment_24h` (what Grafana reads) |
-| `late_scores` | `tickerpulse.late_scores.run` (Reddit scores: posts up to 36 h old, ticker comments at 1/6/24 h) | `posts.score`, `removed`, `late_score_runs`; rebuilds the affected rollups |
+| `late_scores` | `tickerpulse.stages.late_scores.run` (Reddit scores: posts up to 36 h old, ticker comments at 1/6/24 h) | `posts.score`, `removed`, `late_score_runs`; rebuilds the affected rollups |
 
 **Params**: `subreddits`, `post_limit`, `scorer` (`offline` or `llm`), `llm_policy` (`always`,
 `market_hours`, `extended_hours`, `sample_outside`: LLM scoring off or down outside market hours),
@@ -159,7 +159,7 @@ def reddit_sentiment() -> None:
 
     @task
     def late_scores(aggregate_out: dict[str, Any]) -> dict[str, int]:
-        from tickerpulse import late_scores as stage
+        from tickerpulse.stages import late_scores as stage
 
         return stage.run(_ctx())
 

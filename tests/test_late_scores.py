@@ -13,9 +13,9 @@ import psycopg2
 from tests.servers.reddit_server import RedditServer
 from tests.test_reddit_praw import comment, post, source_for
 from tickerpulse.aggregation import AggregationConfig
-from tickerpulse.late_scores import refresh_scores
 from tickerpulse.sources.reddit_replay import ReplayRedditSource
 from tickerpulse.stages.aggregate import rebuild_bucket
+from tickerpulse.stages.late_scores import refresh_scores
 from tickerpulse.warehouse.migrate import migrate
 
 AT = datetime(2024, 3, 5, 14, 10, tzinfo=UTC)
@@ -146,7 +146,7 @@ def test_refresh_updates_posts_and_rebuilds_the_rollups(fresh_db: str) -> None:
 def test_posts_first_then_ticker_comments_at_their_ages_within_the_cap(fresh_db: str) -> None:
     """With every comment read, late_scores cannot refresh all of them: posts first, then the
     comments that mention a ticker as they turn 1, 6 or 24 hours old; the rest is counted."""
-    from tickerpulse.late_scores import Priorities
+    from tickerpulse.stages.late_scores import Priorities
 
     migrate(fresh_db)
     until = BUCKET + timedelta(minutes=30)

@@ -21,7 +21,6 @@ TASK_LAYER = (
     "stages",
     "airflow_tasks",
     "dag_defaults",
-    "late_scores",
     "demo",
     "cli",
     "preload",

@@ -30,7 +30,7 @@ MODULES = (
     "tickerpulse.stages.prices",
     "tickerpulse.stages.load",
     "tickerpulse.stages.aggregate",
-    "tickerpulse.late_scores",
+    "tickerpulse.stages.late_scores",
     "tickerpulse.market_calendar",
     "tickerpulse.scoring.offline",
     "tickerpulse.sources.factory",

@@ -2,6 +2,5 @@
 says which task calls which (plan_batches -> plan.py).
 
 Stages exchange only small dicts (counts and object-store URLs), which is all that goes into XCom;
-`contracts.py` declares each one as a TypedDict. (`late_scores` is the one task whose module is
-`tickerpulse.late_scores`, outside this package, for now.)
+`contracts.py` declares each one as a TypedDict.
 """
