@@ -28,13 +28,8 @@ TASK_LAYER = (
 # The modules of sources/ that callers may import; the concrete sources are reached through the
 # factory, so a caller never depends on praw, yfinance or a replay's file layout.
 SOURCE_CONTRACT = ("sources", "sources.base", "sources.factory")
-# Imports of a concrete source outside the factory that are known and being removed (issue 16:
-# the Reddit replay reuses the live source's parsing; its rewrite drops this).
-KNOWN_SOURCE_IMPORTS = frozenset(
-    {
-        ("tickerpulse.sources.reddit_replay", "tickerpulse.sources.reddit_praw"),
-    }
-)
+# Imports of a concrete source outside the factory that are allowed (none left).
+KNOWN_SOURCE_IMPORTS: frozenset[tuple[str, str]] = frozenset()
 # Top-level packages outside the runtime: what ships must not need them.
 OUTSIDE_RUNTIME = ("tests", "tools", "benchmarks", "dags", "plugins")
 

@@ -21,6 +21,30 @@ from tickerpulse.coverage import ListingWalk
 # parsing and typing happen later, so malformed records still reach the raw zone.
 RedditRecord = dict[str, Any]
 
+# What Reddit puts in place of the text (and author) of a thing that was removed or deleted.
+REMOVED_TEXTS = ("[removed]", "[deleted]")
+
+
+def refreshed_state(data: dict[str, Any]) -> dict[str, Any]:
+    """score, num_comments and removed from a thing's data, however it was removed: by a
+    moderator (removed_by_category), by its author (author and text "[deleted]")."""
+    text = data.get("selftext") if "selftext" in data else data.get("body")
+    author = data.get("author")
+    removed = (
+        bool(data.get("removed_by_category"))
+        or (isinstance(text, str) and text.strip() in REMOVED_TEXTS)
+        or author is None
+        or (isinstance(author, str) and author in REMOVED_TEXTS)
+    )
+    score = data.get("score")
+    comments = data.get("num_comments")
+    return {
+        "score": int(score) if isinstance(score, int | float) else None,
+        "num_comments": int(comments) if isinstance(comments, int | float) else None,
+        "removed": removed,
+    }
+
+
 PRICE_COLUMNS = ["ticker", "bar_start", "open", "high", "low", "close", "volume"]
 
 

@@ -38,7 +38,7 @@ from praw.models import Comment, MoreComments, Submission
 
 from tickerpulse.coverage import COMMENTS, POSTS, ListingWalk, walk_of
 from tickerpulse.retry import retry_after_s
-from tickerpulse.sources.base import RedditRecord, Sweep
+from tickerpulse.sources.base import RedditRecord, Sweep, refreshed_state
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ COMMENT_FIELDS = ("id", "name", "body", "link_id", "parent_id", "created_utc", "
 # Present only when an API proxy or a future Reddit payload carries them inline; never fetched.
 AUTHOR_FIELDS = ("author_created_utc", "author_link_karma", "author_comment_karma")
 INFO_BATCH = 100  # ids per /api/info request, Reddit's maximum
-REMOVED_TEXTS = ("[removed]", "[deleted]")
 # Statuses worth sending again: rate limited, request timeout, and the server-side failures.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 522})
 RETRY_EXCEPTIONS = (
@@ -187,26 +186,6 @@ def _problem(response: requests.Response, backoff: float) -> tuple[str | None, f
             if not isinstance(data, dict) or not isinstance(data.get("children"), list):
                 return "malformed listing (no data.children)", backoff
     return None, 0.0
-
-
-def refreshed_state(data: dict[str, Any]) -> dict[str, Any]:
-    """score, num_comments and removed from a thing's data, however it was removed: by a
-    moderator (removed_by_category), by its author (author and text "[deleted]")."""
-    text = data.get("selftext") if "selftext" in data else data.get("body")
-    author = data.get("author")
-    removed = (
-        bool(data.get("removed_by_category"))
-        or (isinstance(text, str) and text.strip() in REMOVED_TEXTS)
-        or author is None
-        or (isinstance(author, str) and author in REMOVED_TEXTS)
-    )
-    score = data.get("score")
-    comments = data.get("num_comments")
-    return {
-        "score": int(score) if isinstance(score, int | float) else None,
-        "num_comments": int(comments) if isinstance(comments, int | float) else None,
-        "removed": removed,
-    }
 
 
 class PrawRedditSource:

@@ -123,7 +123,7 @@ class ReplayRedditSource:
         """The recorded state of these fullnames: a replay's scores never move, but the late-score
         task runs the same code path offline. Records may carry a later snapshot as
         `refreshed_score` / `refreshed_num_comments` / `removed_by_category`."""
-        from tickerpulse.sources.reddit_praw import refreshed_state
+        from tickerpulse.sources.base import refreshed_state
 
         wanted = set(post_ids)
         out: dict[str, dict[str, Any]] = {}
