@@ -16,6 +16,9 @@ class ExtractOut(TypedDict):
     raw: list[str]  # one raw partition URL per subreddit
     extracted: int
     origins: dict[str, str]  # subreddit -> where its records came from (praw, lake, replay…)
+    # subreddit -> estimated share of the interval's items read (interval_coverage), for the
+    # subreddits fetched in this run; a partition read back from the lake keeps its stored row
+    coverage: dict[str, float]
 
 
 class ValidateOut(TypedDict):
