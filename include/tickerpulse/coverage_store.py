@@ -50,29 +50,35 @@ _TIMES = ("interval_start", "interval_end")
 
 
 def to_metadata(row: dict[str, Any]) -> dict[bytes, bytes]:
-    """The row as Parquet schema metadata, to travel with the raw partition it describes."""
-    doc = {k: (v.isoformat() if k in _TIMES else v) for k, v in row.items()}
+    """The row as Parquet schema metadata, to travel with the raw partition it describes.
+
+    Without `requests`: how many calls the fetch needed (retries included) is telemetry of that
+    run, and a partition's bytes must not depend on the faults its fetch met."""
+    doc = {k: (v.isoformat() if k in _TIMES else v) for k, v in row.items() if k != "requests"}
     return {METADATA_KEY: json.dumps(doc, sort_keys=True).encode()}
 
 
 def from_metadata(metadata: dict[bytes, bytes] | None) -> dict[str, Any] | None:
-    """The row a raw partition carries, or None (an imported or older partition)."""
+    """The row a raw partition carries, or None (an imported or older partition); `requests` is
+    0, the calls the run that reads the partition back made."""
     raw = (metadata or {}).get(METADATA_KEY)
     if raw is None:
         return None
     doc: dict[str, Any] = json.loads(raw)
     for key in _TIMES:
         doc[key] = datetime.fromisoformat(doc[key])
+    doc["requests"] = 0
     return doc
 
 
-def record(settings: Settings, rows: list[dict[str, Any]]) -> None:
-    """UPSERT the rows (keyed by interval and subreddit), when the warehouse is on."""
+def record(settings: Settings, rows: list[dict[str, Any]], *, replace: bool = True) -> None:
+    """UPSERT the rows (keyed by interval and subreddit), when the warehouse is on; with
+    `replace=False` only the rows the warehouse lacks are written."""
     if not rows or not settings.warehouse_on:
         return
     migrate(settings)
     with connect(settings) as conn, conn.cursor() as cur:
-        cur.executemany(query("coverage_upsert"), rows)
+        cur.executemany(query("coverage_upsert" if replace else "coverage_insert_missing"), rows)
 
 
 def summary(settings: Settings, start: datetime, end: datetime) -> list[dict[str, Any]]:

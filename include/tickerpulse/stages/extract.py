@@ -50,7 +50,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
             origins[subreddit] = "lake"
             stored = coverage_store.from_metadata(table.schema.metadata)
             if stored is not None:
-                coverage_store.record(ctx.settings, [stored])
+                coverage_store.record(ctx.settings, [stored], replace=False)
                 coverage[subreddit] = float(stored["coverage"])
         else:
             source = source or reddit_source(ctx.settings)
