@@ -97,6 +97,19 @@ def test_restore_command_keeps_the_password_off_the_command_line() -> None:
     assert cmd.endswith("/b/w.dump")
 
 
+def test_libpq_args_quote_what_libpq_would_misread_and_drop_the_password() -> None:
+    import psycopg2.extensions
+
+    from tickerpulse.ops.backup import libpq_args
+
+    dsn = "host=db port=5432 dbname='my db' user='o\\'brien' password=s3cret"
+    conninfo, env = libpq_args(dsn)
+    assert "s3cret" not in conninfo
+    assert env["PGPASSWORD"] == "s3cret"
+    parsed = psycopg2.extensions.parse_dsn(conninfo)
+    assert parsed == {"host": "db", "port": "5432", "dbname": "my db", "user": "o'brien"}
+
+
 def test_backups_to_delete_keeps_recent_and_a_minimum() -> None:
     names = [backup_name(NOW - timedelta(days=d)) for d in range(0, 30)] + ["notes.txt"]
     doomed = backups_to_delete(names, NOW, keep_days=14, keep_min=3)

@@ -135,15 +135,9 @@ def libpq_args(dsn: str) -> tuple[str, dict[str, str]]:
     params = psycopg2.extensions.parse_dsn(dsn)
     password = params.pop("password", None)
     env = process_environment(PGPASSWORD=password) if password else process_environment()
-    conninfo = " ".join(f"{k}={_conninfo_value(str(v))}" for k, v in params.items())
+    # psycopg's own conninfo writer: it quotes and escapes a value only when it has to
+    conninfo = psycopg2.extensions.make_dsn(**{k: str(v) for k, v in params.items()})
     return conninfo, env
-
-
-def _conninfo_value(value: str) -> str:
-    """A libpq conninfo value, quoted only when it has to be (readable restore commands)."""
-    if value and not re.search(r"[\s'\\]", value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 # --- dump, upload, restore -----------------------------------------------------------------------
