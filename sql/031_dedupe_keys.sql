@@ -44,3 +44,16 @@ CREATE TABLE IF NOT EXISTS tickerpulse.dedupe_state (
     bands           smallint PRIMARY KEY,
     complete_from   timestamptz NOT NULL
 );
+
+-- One banded key of a SimHash, as tickerpulse.dedupe.band_keys computes it: pair << 48 | block i
+-- << width j | block j; a negative pair is the whole hash (the exact-hash key). Shared by the load's
+-- write and the restore from posts.
+CREATE OR REPLACE FUNCTION tickerpulse.dedupe_band_key(
+    simhash bigint, pair int, lo_i int, w_i int, lo_j int, w_j int
+) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pair < 0 THEN simhash
+                ELSE (pair::bigint << 48)
+                     | (((simhash >> lo_i) & ((1::bigint << w_i) - 1)) << w_j)
+                     | ((simhash >> lo_j) & ((1::bigint << w_j) - 1))
+           END
+$$;

@@ -78,7 +78,7 @@ def record(settings: Settings, rows: list[dict[str, Any]], *, replace: bool = Tr
         return
     migrate(settings)
     with connect(settings) as conn, conn.cursor() as cur:
-        cur.executemany(query("coverage_upsert" if replace else "coverage_insert_missing"), rows)
+        cur.executemany(query("coverage_upsert"), [{**row, "replace": replace} for row in rows])
 
 
 def summary(settings: Settings, start: datetime, end: datetime) -> list[dict[str, Any]]:

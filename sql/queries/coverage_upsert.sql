@@ -1,3 +1,5 @@
+-- %(replace)s false: a row the warehouse already has is kept as it is (a run that reads a raw
+-- partition back keeps the request count of the fetch that made it).
 INSERT INTO tickerpulse.interval_coverage (
     interval_start, subreddit, interval_end, source, complete, coverage, covered_seconds,
     window_seconds, observed_posts, observed_comments, est_missed_posts, est_missed_comments,
@@ -15,3 +17,4 @@ ON CONFLICT (interval_start, subreddit) DO UPDATE SET
     est_missed_posts = EXCLUDED.est_missed_posts,
     est_missed_comments = EXCLUDED.est_missed_comments,
     uncovered = EXCLUDED.uncovered, requests = EXCLUDED.requests
+WHERE %(replace)s;

@@ -12,12 +12,7 @@ WHERE p.interval_start = %(interval_start)s;
 
 INSERT INTO tickerpulse.dedupe_bands (bands, band_key, interval_start, post_id, created_utc, simhash)
 SELECT %(bands)s,
-       -- tickerpulse.dedupe.band_keys: pair << 48 | block i << width j | block j
-       CASE WHEN k.pair < 0 THEN p.simhash
-            ELSE (k.pair::bigint << 48)
-                 | (((p.simhash >> k.lo_i) & ((1::bigint << k.w_i) - 1)) << k.w_j)
-                 | ((p.simhash >> k.lo_j) & ((1::bigint << k.w_j) - 1))
-       END,
+       tickerpulse.dedupe_band_key(p.simhash, k.pair, k.lo_i, k.w_i, k.lo_j, k.w_j),
        p.interval_start, p.post_id, p.created_utc, p.simhash
 FROM tickerpulse.posts p
 CROSS JOIN unnest(%(pair)s::int[], %(lo_i)s::int[], %(w_i)s::int[], %(lo_j)s::int[],
